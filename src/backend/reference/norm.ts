@@ -1,0 +1,55 @@
+import type { Storage } from '../backend.js';
+import { raw, wrap } from './storage.js';
+
+/**
+ * Batch normalisation over the rows of x [rows, C] (rows = N·H·W, channels last):
+ *   y = γ · (x - μ) / √(σ² + ε) + β
+ * Training uses the batch's μ and biased σ²; inference the running ones.
+ */
+export function batchNorm(xs: Storage, rows: number, C: number, gs: Storage, bs: Storage, eps: number,
+  running: { mean: Storage; var: Storage } | null): { y: Storage; mean: Storage; invStd: Storage } {
+  const x = raw(xs), gamma = raw(gs), beta = raw(bs);
+  const mean = new Float64Array(C), invStd = new Float32Array(C);
+  if (running) {
+    const rm = raw(running.mean), rv = raw(running.var);
+    for (let c = 0; c < C; c++) { mean[c] = rm[c]; invStd[c] = 1 / Math.sqrt(rv[c] + eps); }
+  } else {
+    const sq = new Float64Array(C);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) mean[c] += x[r * C + c];
+    for (let c = 0; c < C; c++) mean[c] /= rows;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) { const d = x[r * C + c] - mean[c]; sq[c] += d * d; }
+    for (let c = 0; c < C; c++) invStd[c] = 1 / Math.sqrt(sq[c] / rows + eps);
+  }
+  const y = new Float32Array(x.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) {
+    y[r * C + c] = gamma[c] * (x[r * C + c] - mean[c]) * invStd[c] + beta[c];
+  }
+  return { y: wrap(y), mean: wrap(Float32Array.from(mean)), invStd: wrap(invStd) };
+}
+
+/**
+ * With x̂ = (x - μ)·s, s = 1/√(σ²+ε):  gβ = Σ gy,  gγ = Σ gy·x̂,
+ * training:  gx = γ·s/M · (M·gy - gβ - x̂·gγ)   (μ and σ² depend on x),
+ * inference: gx = γ·s·gy                      (they are constants).
+ */
+export function batchNormBackward(gys: Storage, xs: Storage, rows: number, C: number, gs: Storage, ms: Storage, ss: Storage,
+  training: boolean): { gx: Storage; gGamma: Storage; gBeta: Storage } {
+  const gy = raw(gys), x = raw(xs), gamma = raw(gs), mean = raw(ms), s = raw(ss);
+  const gBeta = new Float64Array(C), gGamma = new Float64Array(C);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) {
+    const i = r * C + c;
+    gBeta[c] += gy[i];
+    gGamma[c] += gy[i] * (x[i] - mean[c]) * s[c];
+  }
+  const gx = new Float32Array(x.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) {
+    const i = r * C + c;
+    if (training) {
+      const xhat = (x[i] - mean[c]) * s[c];
+      gx[i] = (gamma[c] * s[c] / rows) * (rows * gy[i] - gBeta[c] - xhat * gGamma[c]);
+    } else {
+      gx[i] = gamma[c] * s[c] * gy[i];
+    }
+  }
+  return { gx: wrap(gx), gGamma: wrap(Float32Array.from(gGamma)), gBeta: wrap(Float32Array.from(gBeta)) };
+}

@@ -1,0 +1,17 @@
+/**
+ * specnet: a TypeScript deep-learning toolkit with its own readable engine.
+ * Layers, bottom up: backend → tensor → autograd → nn → optim → models; data beside them.
+ */
+export * from './backend/index.js';
+export { ShapeError, broadcastShapes } from './backend/shape.js';
+export { Tensor, type GradFn } from './tensor/tensor.js';
+export * from './tensor/create.js';
+export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
+export * from './autograd/index.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * from './data/idx.js';
+export * from './data/loader.js';
+export * from './models/mlp.js';
+export * from './models/lenet5.js';
+export * from './models/registry.js';

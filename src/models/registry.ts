@@ -1,0 +1,25 @@
+import type { Module } from '../nn/module.js';
+import { LeNet5, type LeNet5Options } from './lenet5.js';
+import { MLP, type MLPOptions } from './mlp.js';
+
+export interface ModelOptions extends LeNet5Options, MLPOptions {}
+
+const MODELS: Record<string, (o: ModelOptions) => Module> = {
+  mlp: (o) => new MLP(o),
+  lenet5: (o) => new LeNet5(o),
+};
+
+export function modelNames(): string[] { return Object.keys(MODELS); }
+
+/** Register a model constructor under a name (later issues add the Model B family). */
+export function registerModel(name: string, make: (o: ModelOptions) => Module): void { MODELS[name] = make; }
+
+/**
+ * Build a model by name.
+ * @example createModel('lenet5', { inputSize: 64, numClasses: 10 })
+ */
+export function createModel(name: string, o: ModelOptions = {}): Module {
+  const make = MODELS[name];
+  if (!make) throw new Error(`unknown model '${name}' (known: ${modelNames().join(', ')})`);
+  return make(o);
+}

@@ -1,0 +1,125 @@
+import type { Backend, Shape, Storage } from '../backend/backend.js';
+import { getBackend } from '../backend/index.js';
+import { fmt, numel, ShapeError } from '../backend/shape.js';
+import { noGrad } from './grad_mode.js';
+
+/** How a tensor was made: the op's name, its inputs, and the closure that sends a gradient back to them. */
+export interface GradFn {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  /** Given dLoss/dOutput, return dLoss/dInput for each input (null where none is needed). */
+  readonly backward: (grad: Tensor) => (Tensor | null)[];
+}
+
+/**
+ * An n-dimensional float32 array whose memory is owned by a backend.
+ * Feature maps are [N, H, W, C]. Values are read back with an explicit copy: `toArray()`.
+ */
+export class Tensor {
+  /** The backend storage; replaced (never mutated by ops) when a buffer is updated. */
+  storage: Storage;
+  readonly shape: readonly number[];
+  readonly backend: Backend;
+  /** Whether gradients flow to this tensor. */
+  requiresGrad = false;
+  /** The accumulated gradient of a leaf tensor after `backward()`. */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor, when it is part of a recorded graph. */
+  gradFn: GradFn | null = null;
+  /** An optional name used in error messages (parameters get their dotted name). */
+  name?: string;
+
+  constructor(storage: Storage, shape: Shape, backend: Backend = getBackend()) {
+    if (storage.size !== numel(shape)) {
+      throw new ShapeError(`tensor: storage of ${storage.size} values does not fit shape ${fmt(shape)}`);
+    }
+    this.storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.backend = backend;
+  }
+
+  get size(): number { return this.storage.size; }
+  get rank(): number { return this.shape.length; }
+  get dtype(): 'float32' { return 'float32'; }
+
+  /** A copy of the values, in row-major order. */
+  toArray(): Float32Array { return this.backend.toArray(this.storage); }
+
+  /** The values as nested JS arrays. */
+  toNested(): unknown {
+    const flat = this.toArray();
+    const build = (d: number, off: number): unknown => {
+      if (d === this.shape.length) return flat[off];
+      const step = numel(this.shape.slice(d + 1));
+      return Array.from({ length: this.shape[d] }, (_, i) => build(d + 1, off + i * step));
+    };
+    return build(0, 0);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ShapeError(`item: tensor of shape ${fmt(this.shape)} has ${this.size} values, not 1`);
+    return this.toArray()[0];
+  }
+
+  /** Mark (or unmark) this tensor as one whose gradient is wanted; returns this. */
+  requiresGrad_(flag = true): this { this.requiresGrad = flag; return this; }
+
+  /** The same values, cut from the graph: no gradient flows through it. */
+  detach(): Tensor { return new Tensor(this.storage, this.shape, this.backend); }
+
+  zeroGrad(): void { this.grad = null; }
+
+  /** A short description, e.g. `Tensor[2, 3] float32 (reference)`. */
+  toString(): string { return `Tensor${fmt(this.shape)} float32 (${this.backend.name})${this.name ? ` '${this.name}'` : ''}`; }
+
+  /**
+   * Backpropagation: visit the graph that made this tensor in reverse
+   * topological order; each op's closure turns the gradient of its output
+   * into gradients of its inputs, which add up where a tensor was used twice.
+   * Leaf tensors with `requiresGrad` accumulate into `.grad`.
+   * @example const loss = x.mul(x).sum(); loss.backward(); x.grad // 2x
+   */
+  backward(grad?: Tensor): void {
+    if (!this.requiresGrad) throw new Error(`backward: ${this} does not require grad (no input of its graph has requiresGrad)`);
+    if (!grad && this.size !== 1) throw new ShapeError(`backward: ${this} is not a scalar; pass the gradient of the output`);
+    const seed = grad ?? new Tensor(this.backend.fromArray([1]), this.shape, this.backend);
+    const order: Tensor[] = [];
+    const seen = new Set<Tensor>();
+    const visit = (t: Tensor): void => {          // iterative DFS: deep graphs must not overflow the stack
+      const stack: [Tensor, number][] = [[t, 0]];
+      seen.add(t);
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        const inputs = top[0].gradFn?.inputs ?? [];
+        if (top[1] < inputs.length) {
+          const next = inputs[top[1]++];
+          if (next.requiresGrad && !seen.has(next)) { seen.add(next); stack.push([next, 0]); }
+        } else { order.push(top[0]); stack.pop(); }
+      }
+    };
+    visit(this);
+    const grads = new Map<Tensor, Tensor>([[this, seed]]);
+    noGrad(() => {
+      for (let i = order.length - 1; i >= 0; i--) {
+        const t = order[i];
+        const g = grads.get(t);
+        if (!g) continue;
+        grads.delete(t);                           // free intermediate gradients as we go
+        if (!t.gradFn) { t.grad = t.grad ? t.grad.add(g) : g; continue; }
+        const inputGrads = t.gradFn.backward(g);
+        t.gradFn.inputs.forEach((inp, k) => {
+          const gi = inputGrads[k];
+          if (!gi || !inp.requiresGrad) return;
+          const prev = grads.get(inp);
+          grads.set(inp, prev ? prev.add(gi) : gi);
+        });
+      }
+    });
+  }
+}
+
+// Tensor.add etc. are installed by autograd/methods.ts; declared here so backward() can use add.
+export interface Tensor {
+  add(other: Tensor | number): Tensor;
+}
