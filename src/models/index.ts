@@ -1,0 +1,3 @@
+export * from './mlp.js';
+export * from './lenet5.js';
+export * from './registry.js';
