@@ -15,3 +15,4 @@ export * from './data/loader.js';
 export * from './models/mlp.js';
 export * from './models/lenet5.js';
 export * from './models/registry.js';
+export * from './data/mnist.js';
