@@ -111,13 +111,14 @@ export interface Backend {
 
   // ---- batch normalisation, x seen as [rows, C] (channels last) ----
   /**
-   * Training: normalise with the batch statistics, return them (mean and 1/sqrt(var+eps), biased var).
-   * Inference: normalise with the given running mean and var.
+   * Training: normalise with the batch statistics and return them (mean, biased variance).
+   * Inference: normalise with the given running mean and variance (returned as they are).
    */
   batchNorm(x: Storage, rows: number, C: number, gamma: Storage, beta: Storage, eps: number,
-    running: { mean: Storage; var: Storage } | null): { y: Storage; mean: Storage; invStd: Storage };
-  batchNormBackward(gy: Storage, x: Storage, rows: number, C: number, gamma: Storage, mean: Storage, invStd: Storage,
-    training: boolean): { gx: Storage; gGamma: Storage; gBeta: Storage };
+    running: { mean: Storage; var: Storage } | null): { y: Storage; mean: Storage; var: Storage };
+  /** Gradients given the statistics that forward used; `training` says whether they depended on x. */
+  batchNormBackward(gy: Storage, x: Storage, rows: number, C: number, gamma: Storage, mean: Storage, variance: Storage,
+    eps: number, training: boolean): { gx: Storage; gGamma: Storage; gBeta: Storage };
 
   // ---- softmax over the last axis of [rows, cols] ----
   softmax(x: Storage, rows: number, cols: number, log: boolean): Storage;

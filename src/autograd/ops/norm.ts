@@ -27,12 +27,9 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, o: { training:
   const running = o.training ? null : { mean: o.runningMean!.storage, var: o.runningVar!.storage };
   const r = B.batchNorm(x.storage, rows, C, gamma.storage, beta.storage, eps, running);
   const y = record('batchNorm', r.y, x.shape, [x, gamma, beta], (g) => {
-    const b = B.batchNormBackward(g.storage, x.storage, rows, C, gamma.storage, r.mean, r.invStd, o.training);
+    const b = B.batchNormBackward(g.storage, x.storage, rows, C, gamma.storage, r.mean, r.var, eps, o.training);
     return [new Tensor(b.gx, x.shape, B), new Tensor(b.gGamma, [C], B), new Tensor(b.gBeta, [C], B)];
   });
   if (!o.training) return { y };
-  // σ² = 1/s² - ε, recovered from the saved inverse standard deviation
-  const inv = B.toArray(r.invStd);
-  const v = inv.map((s) => 1 / (s * s) - eps);
-  return { y, batchMean: new Tensor(r.mean, [C], B), batchVar: new Tensor(B.fromArray(v), [C], B) };
+  return { y, batchMean: new Tensor(r.mean, [C], B), batchVar: new Tensor(r.var, [C], B) };
 }

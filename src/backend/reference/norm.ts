@@ -7,24 +7,24 @@ import { raw, wrap } from './storage.js';
  * Training uses the batch's μ and biased σ²; inference the running ones.
  */
 export function batchNorm(xs: Storage, rows: number, C: number, gs: Storage, bs: Storage, eps: number,
-  running: { mean: Storage; var: Storage } | null): { y: Storage; mean: Storage; invStd: Storage } {
+  running: { mean: Storage; var: Storage } | null): { y: Storage; mean: Storage; var: Storage } {
   const x = raw(xs), gamma = raw(gs), beta = raw(bs);
-  const mean = new Float64Array(C), invStd = new Float32Array(C);
+  const mean = new Float64Array(C), variance = new Float64Array(C), invStd = new Float64Array(C);
   if (running) {
-    const rm = raw(running.mean), rv = raw(running.var);
-    for (let c = 0; c < C; c++) { mean[c] = rm[c]; invStd[c] = 1 / Math.sqrt(rv[c] + eps); }
+    mean.set(raw(running.mean));
+    variance.set(raw(running.var));
   } else {
-    const sq = new Float64Array(C);
     for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) mean[c] += x[r * C + c];
     for (let c = 0; c < C; c++) mean[c] /= rows;
-    for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) { const d = x[r * C + c] - mean[c]; sq[c] += d * d; }
-    for (let c = 0; c < C; c++) invStd[c] = 1 / Math.sqrt(sq[c] / rows + eps);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) { const d = x[r * C + c] - mean[c]; variance[c] += d * d; }
+    for (let c = 0; c < C; c++) variance[c] /= rows;
   }
+  for (let c = 0; c < C; c++) invStd[c] = 1 / Math.sqrt(variance[c] + eps);
   const y = new Float32Array(x.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) {
     y[r * C + c] = gamma[c] * (x[r * C + c] - mean[c]) * invStd[c] + beta[c];
   }
-  return { y: wrap(y), mean: wrap(Float32Array.from(mean)), invStd: wrap(invStd) };
+  return { y: wrap(y), mean: wrap(Float32Array.from(mean)), var: wrap(Float32Array.from(variance)) };
 }
 
 /**
@@ -32,9 +32,10 @@ export function batchNorm(xs: Storage, rows: number, C: number, gs: Storage, bs:
  * training:  gx = γ·s/M · (M·gy - gβ - x̂·gγ)   (μ and σ² depend on x),
  * inference: gx = γ·s·gy                      (they are constants).
  */
-export function batchNormBackward(gys: Storage, xs: Storage, rows: number, C: number, gs: Storage, ms: Storage, ss: Storage,
-  training: boolean): { gx: Storage; gGamma: Storage; gBeta: Storage } {
-  const gy = raw(gys), x = raw(xs), gamma = raw(gs), mean = raw(ms), s = raw(ss);
+export function batchNormBackward(gys: Storage, xs: Storage, rows: number, C: number, gs: Storage, ms: Storage, vs: Storage,
+  eps: number, training: boolean): { gx: Storage; gGamma: Storage; gBeta: Storage } {
+  const gy = raw(gys), x = raw(xs), gamma = raw(gs), mean = raw(ms), v = raw(vs);
+  const s = Float64Array.from(v, (vc) => 1 / Math.sqrt(vc + eps));
   const gBeta = new Float64Array(C), gGamma = new Float64Array(C);
   for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) {
     const i = r * C + c;
