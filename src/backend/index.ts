@@ -1,11 +1,12 @@
 import type { Backend } from './backend.js';
+import { loadNativeBackend } from './native/index.js';
 import { referenceBackend } from './reference/index.js';
 
 export type { Backend, Storage, Shape } from './backend.js';
 export { referenceBackend };
 
 /** Backends that can be chosen by name. The native backend registers itself here when its addon loads. */
-const registry = new Map<string, () => Backend>([['reference', () => referenceBackend]]);
+const registry = new Map<string, () => Backend>([['reference', () => referenceBackend], ['native', loadNativeBackend]]);
 let current: Backend | null = null;
 
 export function registerBackend(name: string, load: () => Backend): void { registry.set(name, load); }
@@ -39,7 +40,7 @@ export function getBackend(): Backend {
   if (wanted) return setBackend(wanted);
   if (registry.has('native')) {
     try { return setBackend('native'); } catch (e) {
-      process.stderr.write(`specnet: native backend unavailable (${(e as Error).message}); using the reference backend. Run 'npm run build:native' after installing libdnnl-dev.\n`);
+      process.stderr.write(`specnet: native backend unavailable (${(e as Error).message}); using the reference backend. To build it: apt-get install libdnnl-dev && bash scripts/build-native.sh.\n`);
     }
   }
   current = referenceBackend;

@@ -1,0 +1,232 @@
+// Vectorised loops for what oneDNN lacks on our hot path: broadcasting binary
+// ops, softmax over rows, and fused optimizer steps. OpenMP splits large work
+// over the cores; -O3 -march=native lets the compiler vectorise the inner loops.
+#include <omp.h>
+#include <algorithm>
+#include <cmath>
+#include "common.h"
+
+namespace specnet {
+
+static constexpr int64_t kParallelMin = 1 << 15;  // below this, threads cost more than they save
+
+// ---- binary ops with NumPy broadcasting ----
+enum BinOp { ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, GT, LT, GE, LE };
+
+template <int OP>
+static inline float apply(float a, float b) {
+  if constexpr (OP == ADD) return a + b;
+  if constexpr (OP == SUB) return a - b;
+  if constexpr (OP == MUL) return a * b;
+  if constexpr (OP == DIV) return a / b;
+  if constexpr (OP == POW) return std::pow(a, b);
+  if constexpr (OP == MAXIMUM) return a > b ? a : b;
+  if constexpr (OP == MINIMUM) return a < b ? a : b;
+  if constexpr (OP == EQ) return a == b ? 1.f : 0.f;
+  if constexpr (OP == GT) return a > b ? 1.f : 0.f;
+  if constexpr (OP == LT) return a < b ? 1.f : 0.f;
+  if constexpr (OP == GE) return a >= b ? 1.f : 0.f;
+  return a <= b ? 1.f : 0.f;
+}
+
+/** out[o] = a[ia] ∘ b[ib] with per-axis strides (0 on broadcast axes); rows of the last axis are the inner loop. */
+template <int OP>
+static void binaryKernel(const float* a, const float* b, float* out, const Dims& shape, const Dims& sa, const Dims& sb) {
+  const int64_t total = numel(shape);
+  if (total == 0) return;
+  const int r = static_cast<int>(shape.size());
+  const int64_t len = r ? shape[r - 1] : 1, rows = total / len;
+  const int64_t da = r ? sa[r - 1] : 0, db = r ? sb[r - 1] : 0;
+#pragma omp parallel for if (total >= kParallelMin) schedule(static)
+  for (int64_t row = 0; row < rows; row++) {
+    int64_t rem = row, oa = 0, ob = 0;
+    for (int d = r - 2; d >= 0; d--) { int64_t c = rem % shape[d]; rem /= shape[d]; oa += c * sa[d]; ob += c * sb[d]; }
+    float* o = out + row * len;
+    const float* pa = a + oa;
+    const float* pb = b + ob;
+    if (da == 1 && db == 1) for (int64_t j = 0; j < len; j++) o[j] = apply<OP>(pa[j], pb[j]);
+    else if (da == 1 && db == 0) { const float bv = pb[0]; for (int64_t j = 0; j < len; j++) o[j] = apply<OP>(pa[j], bv); }
+    else if (da == 0 && db == 1) { const float av = pa[0]; for (int64_t j = 0; j < len; j++) o[j] = apply<OP>(av, pb[j]); }
+    else for (int64_t j = 0; j < len; j++) o[j] = apply<OP>(pa[j * da], pb[j * db]);
+  }
+}
+
+static Dims bstrides(const Dims& s, const Dims& out) {
+  Dims own(s.size()), r(out.size());
+  int64_t acc = 1;
+  for (int i = static_cast<int>(s.size()) - 1; i >= 0; i--) { own[i] = acc; acc *= s[i]; }
+  size_t off = out.size() - s.size();
+  for (size_t d = 0; d < out.size(); d++) r[d] = (d < off || s[d - off] == 1) ? 0 : own[d - off];
+  return r;
+}
+
+// binary(op, a, aShape, b, bShape, outShape, out)
+static Napi::Value Binary(const Napi::CallbackInfo& info) {
+  const char* opname = "binary";
+  int op = static_cast<int>(num(info, 0, opname, "op"));
+  Dims as = dims(info, 2, opname, "aShape"), bs = dims(info, 4, opname, "bShape"), os = dims(info, 5, opname, "outShape");
+  if (os.size() < std::max(as.size(), bs.size())) fail(info.Env(), opname, "outShape " + fmt(os) + " is of lower rank than the inputs");
+  for (size_t i = 0; i < os.size(); i++) {
+    auto chk = [&](const Dims& s) { size_t off = os.size() - s.size(); if (i >= off && s[i - off] != os[i] && s[i - off] != 1) fail(info.Env(), opname, fmt(as) + " and " + fmt(bs) + " do not broadcast to " + fmt(os)); };
+    chk(as); chk(bs);
+  }
+  const float* a = f32(info, 1, opname, "a", numel(as), as);
+  const float* b = f32(info, 3, opname, "b", numel(bs), bs);
+  float* out = f32(info, 6, opname, "out", numel(os), os);
+  Dims sa = bstrides(as, os), sb = bstrides(bs, os);
+  switch (op) {
+    case ADD: binaryKernel<ADD>(a, b, out, os, sa, sb); break;
+    case SUB: binaryKernel<SUB>(a, b, out, os, sa, sb); break;
+    case MUL: binaryKernel<MUL>(a, b, out, os, sa, sb); break;
+    case DIV: binaryKernel<DIV>(a, b, out, os, sa, sb); break;
+    case POW: binaryKernel<POW>(a, b, out, os, sa, sb); break;
+    case MAXIMUM: binaryKernel<MAXIMUM>(a, b, out, os, sa, sb); break;
+    case MINIMUM: binaryKernel<MINIMUM>(a, b, out, os, sa, sb); break;
+    case EQ: binaryKernel<EQ>(a, b, out, os, sa, sb); break;
+    case GT: binaryKernel<GT>(a, b, out, os, sa, sb); break;
+    case LT: binaryKernel<LT>(a, b, out, os, sa, sb); break;
+    case GE: binaryKernel<GE>(a, b, out, os, sa, sb); break;
+    case LE: binaryKernel<LE>(a, b, out, os, sa, sb); break;
+    default: fail(info.Env(), opname, "unknown op code " + std::to_string(op));
+  }
+  return info.Env().Undefined();
+}
+
+// ---- softmax / log-softmax over rows ----
+// softmax(x, rows, cols, log, y)
+static Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  const char* op = "softmax";
+  int64_t rows = static_cast<int64_t>(num(info, 1, op, "rows")), cols = static_cast<int64_t>(num(info, 2, op, "cols"));
+  bool log = flag(info, 3);
+  const float* x = f32(info, 0, op, "x", rows * cols, {rows, cols});
+  float* y = f32(info, 4, op, "y", rows * cols);
+#pragma omp parallel for if (rows * cols >= kParallelMin)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * cols;
+    float* yr = y + r * cols;
+    float m = -INFINITY;
+    for (int64_t j = 0; j < cols; j++) m = std::max(m, xr[j]);
+    double s = 0;
+    for (int64_t j = 0; j < cols; j++) s += std::exp(xr[j] - m);
+    if (log) { const float lse = m + static_cast<float>(std::log(s)); for (int64_t j = 0; j < cols; j++) yr[j] = xr[j] - lse; }
+    else { const float inv = static_cast<float>(1.0 / s); for (int64_t j = 0; j < cols; j++) yr[j] = std::exp(xr[j] - m) * inv; }
+  }
+  return info.Env().Undefined();
+}
+
+// softmaxBackward(gy, y, rows, cols, log, gx)
+static Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
+  const char* op = "softmaxBackward";
+  int64_t rows = static_cast<int64_t>(num(info, 2, op, "rows")), cols = static_cast<int64_t>(num(info, 3, op, "cols"));
+  bool log = flag(info, 4);
+  const float* gy = f32(info, 0, op, "gy", rows * cols, {rows, cols});
+  const float* y = f32(info, 1, op, "y", rows * cols, {rows, cols});
+  float* gx = f32(info, 5, op, "gx", rows * cols);
+#pragma omp parallel for if (rows * cols >= kParallelMin)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* g = gy + r * cols;
+    const float* yr = y + r * cols;
+    float* o = gx + r * cols;
+    double s = 0;
+    if (log) { for (int64_t j = 0; j < cols; j++) s += g[j]; for (int64_t j = 0; j < cols; j++) o[j] = g[j] - std::exp(yr[j]) * static_cast<float>(s); }
+    else { for (int64_t j = 0; j < cols; j++) s += g[j] * yr[j]; for (int64_t j = 0; j < cols; j++) o[j] = yr[j] * (g[j] - static_cast<float>(s)); }
+  }
+  return info.Env().Undefined();
+}
+
+// ---- fused optimizer steps (same formulas as the reference backend's optim.ts) ----
+// sgdStep(p, g, buf|null, lr, momentum, dampening, nesterov, weightDecay, firstStep)
+static Napi::Value SgdStep(const Napi::CallbackInfo& info) {
+  const char* op = "sgdStep";
+  float* p = f32(info, 0, op, "p", -1);
+  int64_t n = info[0].As<Napi::Float32Array>().ElementLength();
+  const float* g = f32(info, 1, op, "g", n);
+  float* buf = f32OrNull(info, 2, op, "buf", n);
+  const float lr = num(info, 3, op, "lr"), mu = num(info, 4, op, "momentum"), damp = num(info, 5, op, "dampening");
+  const bool nesterov = flag(info, 6), first = flag(info, 8);
+  const float wd = num(info, 7, op, "weightDecay");
+#pragma omp parallel for simd if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; i++) {
+    float d = g[i] + wd * p[i];
+    if (buf) { buf[i] = first ? d : mu * buf[i] + (1 - damp) * d; d = nesterov ? d + mu * buf[i] : buf[i]; }
+    p[i] -= lr * d;
+  }
+  return info.Env().Undefined();
+}
+
+// adamStep(p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step)
+static Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+  const char* op = "adamStep";
+  float* p = f32(info, 0, op, "p", -1);
+  int64_t n = info[0].As<Napi::Float32Array>().ElementLength();
+  const float* g = f32(info, 1, op, "g", n);
+  float* m = f32(info, 2, op, "m", n);
+  float* v = f32(info, 3, op, "v", n);
+  const double lr = num(info, 4, op, "lr"), b1 = num(info, 5, op, "beta1"), b2 = num(info, 6, op, "beta2");
+  const float eps = num(info, 7, op, "eps"), wd = num(info, 8, op, "weightDecay");
+  const bool decoupled = flag(info, 9);
+  const double step = num(info, 10, op, "step");
+  const float stepSize = lr / (1 - std::pow(b1, step)), invSqrtBc2 = 1 / std::sqrt(1 - std::pow(b2, step));
+  const float fb1 = b1, fb2 = b2, decay = 1 - lr * wd;
+#pragma omp parallel for simd if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; i++) {
+    float gi = g[i];
+    if (decoupled) p[i] *= decay; else gi += wd * p[i];
+    m[i] = fb1 * m[i] + (1 - fb1) * gi;
+    v[i] = fb2 * v[i] + (1 - fb2) * gi * gi;
+    p[i] -= stepSize * m[i] / (std::sqrt(v[i]) * invSqrtBc2 + eps);
+  }
+  return info.Env().Undefined();
+}
+
+// rmspropStep(p, g, sq, buf|null, gAvg|null, lr, alpha, eps, weightDecay, momentum)
+static Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
+  const char* op = "rmspropStep";
+  float* p = f32(info, 0, op, "p", -1);
+  int64_t n = info[0].As<Napi::Float32Array>().ElementLength();
+  const float* g = f32(info, 1, op, "g", n);
+  float* sq = f32(info, 2, op, "sq", n);
+  float* buf = f32OrNull(info, 3, op, "buf", n);
+  float* ga = f32OrNull(info, 4, op, "gAvg", n);
+  const float lr = num(info, 5, op, "lr"), alpha = num(info, 6, op, "alpha"), eps = num(info, 7, op, "eps");
+  const float wd = num(info, 8, op, "weightDecay"), mu = num(info, 9, op, "momentum");
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i] + wd * p[i];
+    sq[i] = alpha * sq[i] + (1 - alpha) * gi * gi;
+    float avg = sq[i];
+    if (ga) { ga[i] = alpha * ga[i] + (1 - alpha) * gi; avg -= ga[i] * ga[i]; }
+    const float denom = std::sqrt(avg) + eps;
+    if (buf) { buf[i] = mu * buf[i] + gi / denom; p[i] -= lr * buf[i]; }
+    else p[i] -= lr * gi / denom;
+  }
+  return info.Env().Undefined();
+}
+
+// adagradStep(p, g, sum, lr, eps, weightDecay, lrDecay, step)
+static Napi::Value AdagradStep(const Napi::CallbackInfo& info) {
+  const char* op = "adagradStep";
+  float* p = f32(info, 0, op, "p", -1);
+  int64_t n = info[0].As<Napi::Float32Array>().ElementLength();
+  const float* g = f32(info, 1, op, "g", n);
+  float* sum = f32(info, 2, op, "sum", n);
+  const float eps = num(info, 4, op, "eps"), wd = num(info, 5, op, "weightDecay");
+  const float clr = num(info, 3, op, "lr") / (1 + (num(info, 7, op, "step") - 1) * num(info, 6, op, "lrDecay"));
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i] + wd * p[i];
+    sum[i] += gi * gi;
+    p[i] -= clr * gi / (std::sqrt(sum[i]) + eps);
+  }
+  return info.Env().Undefined();
+}
+
+void RegisterLoops(Napi::Env env, Napi::Object exports) {
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
+  exports.Set("sgdStep", Napi::Function::New(env, SgdStep));
+  exports.Set("adamStep", Napi::Function::New(env, AdamStep));
+  exports.Set("rmspropStep", Napi::Function::New(env, RmspropStep));
+  exports.Set("adagradStep", Napi::Function::New(env, AdagradStep));
+}
+
+}  // namespace specnet

@@ -1,0 +1,190 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Backend, Conv2dParams, Pool2dParams, Shape, UnaryOp } from '../backend.js';
+import { referenceBackend } from '../reference/index.js';
+import { raw, wrap } from '../reference/storage.js';
+import { broadcastShapes, numel } from '../shape.js';
+
+/** The functions the C++ addon (native/src) exports. Outputs are passed in, preallocated. */
+interface Addon {
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  cacheStats(): { size: number; capacity: number; hits: number; misses: number };
+  conv2dForward(x: Float32Array, xs: number[], w: Float32Array, ws: number[], b: Float32Array | null, p: number[], y: Float32Array): void;
+  conv2dBackwardData(gy: Float32Array, w: Float32Array, xs: number[], ws: number[], p: number[], gx: Float32Array): void;
+  conv2dBackwardWeights(gy: Float32Array, x: Float32Array, xs: number[], ws: number[], p: number[], gw: Float32Array, gb: Float32Array | null): void;
+  pool2dForward(kind: number, x: Float32Array, xs: number[], p: number[], y: Float32Array): ArrayBuffer | null;
+  pool2dBackward(kind: number, gy: Float32Array, xs: number[], p: number[], ws: ArrayBuffer | null, gx: Float32Array): void;
+  batchNormForward(x: Float32Array, rows: number, C: number, g: Float32Array, b: Float32Array, eps: number, training: boolean, mean: Float32Array, v: Float32Array, y: Float32Array): void;
+  batchNormBackward(gy: Float32Array, x: Float32Array, rows: number, C: number, g: Float32Array, mean: Float32Array, v: Float32Array, eps: number, training: boolean, gx: Float32Array, gg: Float32Array, gb: Float32Array): void;
+  matmul(a: Float32Array, b: Float32Array, bA: number, bB: number, m: number, k: number, n: number, tA: boolean, tB: boolean, out: Float32Array): void;
+  eltwiseForward(code: number, x: Float32Array, y: Float32Array, alpha: number): void;
+  eltwiseBackward(code: number, x: Float32Array, gy: Float32Array, gx: Float32Array, alpha: number): void;
+  reduce(code: number, x: Float32Array, shape: number[], outShape: number[], out: Float32Array): void;
+  binary(op: number, a: Float32Array, as: number[], b: Float32Array, bs: number[], os: number[], out: Float32Array): void;
+  softmax(x: Float32Array, rows: number, cols: number, log: boolean, y: Float32Array): void;
+  softmaxBackward(gy: Float32Array, y: Float32Array, rows: number, cols: number, log: boolean, gx: Float32Array): void;
+  sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array | null, lr: number, mu: number, damp: number, nesterov: boolean, wd: number, first: boolean): void;
+  adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: boolean, step: number): void;
+  rmspropStep(p: Float32Array, g: Float32Array, sq: Float32Array, buf: Float32Array | null, gAvg: Float32Array | null, lr: number, alpha: number, eps: number, wd: number, mu: number): void;
+  adagradStep(p: Float32Array, g: Float32Array, sum: Float32Array, lr: number, eps: number, wd: number, lrDecay: number, step: number): void;
+}
+
+export const ADDON_PATH = fileURLToPath(new URL('../../../../native/build/Release/specnet_native.node', import.meta.url));
+
+/** Physical cores (hyper-threads share a core's vector units, so oneDNN gains nothing from them). */
+export function physicalCores(): number {
+  try {
+    const pairs = new Set<string>();
+    let phys = '0';
+    for (const line of readFileSync('/proc/cpuinfo', 'utf8').split('\n')) {
+      const [k, v] = line.split(':').map((s) => s?.trim());
+      if (k === 'physical id') phys = v;
+      if (k === 'core id') pairs.add(`${phys}:${v}`);
+    }
+    if (pairs.size > 0) return pairs.size;
+  } catch { /* not Linux */ }
+  return availableParallelism();
+}
+
+// eltwise codes of native/src/dnnl_ops.cc; other unary ops stay on the reference loops
+const ELTWISE: Partial<Record<UnaryOp, number>> = { relu: 0, leaky_relu: 0, elu: 1, sigmoid: 2, tanh: 3, silu: 4, exp: 5, log: 6, sqrt: 7, abs: 8 };
+const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'gt', 'lt', 'ge', 'le'];
+const REDUCE = { sum: 0, max: 1, min: 2 };
+
+const convArgs = (p: Conv2dParams): number[] => [p.stride[0], p.stride[1], ...p.padding, p.dilation[0], p.dilation[1], p.groups];
+const poolArgs = (p: Pool2dParams): number[] => [p.kernel[0], p.kernel[1], p.stride[0], p.stride[1], p.padding[0], p.padding[1]];
+const out = (n: number): Float32Array => new Float32Array(n);
+const arr = (s: Shape): number[] => [...s];
+
+let loaded: Backend | null = null;
+let addonRef: Addon | null = null;
+
+/** The addon, for tools (thread count, cache statistics). Null until the native backend loads. */
+export function nativeAddon(): Addon | null { return addonRef; }
+
+/**
+ * The native backend: oneDNN for convolution, pooling, batch norm, matmul,
+ * activations and reductions; our own vectorised C++ loops for broadcasting
+ * binary ops, softmax and the optimizer steps; the reference TypeScript for the
+ * rest (data movement). Storage is the same Float32Array as the reference's,
+ * handed to C++ without a copy.
+ */
+export function loadNativeBackend(): Backend {
+  if (loaded) return loaded;
+  if (!existsSync(ADDON_PATH)) throw new Error(`the native addon is not built (${ADDON_PATH} is missing)`);
+  const A = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+  addonRef = A;
+  A.setNumThreads(Number(process.env.SPECNET_NUM_THREADS) || physicalCores());
+  const R = referenceBackend;
+  loaded = {
+    ...R,
+    name: 'native',
+    unary(op, x, a = 0, b = 0) {
+      const code = ELTWISE[op];
+      if (code === undefined) return R.unary(op, x, a, b);
+      const y = out(x.size);
+      A.eltwiseForward(code, raw(x), y, op === 'silu' ? 1 : op === 'relu' ? 0 : a);
+      return wrap(y);
+    },
+    unaryBackward(op, x, y, gy, a = 0, b = 0) {
+      const code = ELTWISE[op];
+      if (code === undefined) return R.unaryBackward(op, x, y, gy, a, b);
+      const gx = out(x.size);
+      A.eltwiseBackward(code, raw(x), raw(gy), gx, op === 'silu' ? 1 : op === 'relu' ? 0 : a);
+      return wrap(gx);
+    },
+    binary(op, a, aShape, b, bShape) {
+      const os = broadcastShapes(aShape, bShape, op);
+      const o = out(numel(os));
+      A.binary(BINARY.indexOf(op), raw(a), arr(aShape), raw(b), arr(bShape), os, o);
+      return wrap(o);
+    },
+    reduce(op, x, shape, axes) {
+      // oneDNN refuses a reduction that reduces nothing (every reduced axis has size 1)
+      if (shape.length === 0 || numel(shape) === 0 || axes.every((a) => shape[a] === 1)) return R.reduce(op, x, shape, axes);
+      const os = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      const o = out(numel(os));
+      A.reduce(REDUCE[op], raw(x), arr(shape), os, o);
+      return wrap(o);
+    },
+    matmul(a, b, batchA, batchB, m, k, n, transA, transB) {
+      const o = out(Math.max(batchA, batchB) * m * n);
+      if (k === 0) return wrap(o);
+      A.matmul(raw(a), raw(b), batchA, batchB, m, k, n, transA, transB, o);
+      return wrap(o);
+    },
+    conv2d(x, xShape, w, wShape, bias, p) {
+      const Ho = Math.floor((xShape[1] + p.padding[0] + p.padding[1] - p.dilation[0] * (wShape[1] - 1) - 1) / p.stride[0] + 1);
+      const Wo = Math.floor((xShape[2] + p.padding[2] + p.padding[3] - p.dilation[1] * (wShape[2] - 1) - 1) / p.stride[1] + 1);
+      const y = out(xShape[0] * Ho * Wo * wShape[0]);
+      A.conv2dForward(raw(x), arr(xShape), raw(w), arr(wShape), bias ? raw(bias) : null, convArgs(p), y);
+      return wrap(y);
+    },
+    conv2dBackwardData(gy, w, xShape, wShape, p) {
+      const gx = out(numel(xShape));
+      A.conv2dBackwardData(raw(gy), raw(w), arr(xShape), arr(wShape), convArgs(p), gx);
+      return wrap(gx);
+    },
+    conv2dBackwardWeights(gy, x, xShape, wShape, p, withBias) {
+      const gw = out(numel(wShape)), gb = withBias ? out(wShape[0]) : null;
+      A.conv2dBackwardWeights(raw(gy), raw(x), arr(xShape), arr(wShape), convArgs(p), gw, gb);
+      return { gw: wrap(gw), gb: gb ? wrap(gb) : null };
+    },
+    maxPool2d(x, xShape, p) {
+      const y = out(poolOut(xShape, p));
+      const workspace = A.pool2dForward(0, raw(x), arr(xShape), poolArgs(p), y);
+      return { y: wrap(y), workspace };
+    },
+    maxPool2dBackward(gy, workspace, xShape, p) {
+      const gx = out(numel(xShape));
+      A.pool2dBackward(0, raw(gy), arr(xShape), poolArgs(p), workspace as ArrayBuffer, gx);
+      return wrap(gx);
+    },
+    avgPool2d(x, xShape, p) {
+      const y = out(poolOut(xShape, p));
+      A.pool2dForward(p.countIncludePad !== false ? 1 : 2, raw(x), arr(xShape), poolArgs(p), y);
+      return wrap(y);
+    },
+    avgPool2dBackward(gy, xShape, p) {
+      const gx = out(numel(xShape));
+      A.pool2dBackward(p.countIncludePad !== false ? 1 : 2, raw(gy), arr(xShape), poolArgs(p), null, gx);
+      return wrap(gx);
+    },
+    batchNorm(x, rows, C, gamma, beta, eps, running) {
+      const y = out(rows * C);
+      const mean = running ? raw(running.mean).slice() : out(C), v = running ? raw(running.var).slice() : out(C);
+      A.batchNormForward(raw(x), rows, C, raw(gamma), raw(beta), eps, running === null, mean, v, y);
+      return { y: wrap(y), mean: wrap(mean), var: wrap(v) };
+    },
+    batchNormBackward(gy, x, rows, C, gamma, mean, variance, eps, training) {
+      const gx = out(rows * C), gg = out(C), gb = out(C);
+      A.batchNormBackward(raw(gy), raw(x), rows, C, raw(gamma), raw(mean), raw(variance), eps, training, gx, gg, gb);
+      return { gx: wrap(gx), gGamma: wrap(gg), gBeta: wrap(gb) };
+    },
+    softmax(x, rows, cols, log) {
+      const y = out(rows * cols);
+      A.softmax(raw(x), rows, cols, log, y);
+      return wrap(y);
+    },
+    softmaxBackward(gy, y, rows, cols, log) {
+      const gx = out(rows * cols);
+      A.softmaxBackward(raw(gy), raw(y), rows, cols, log, gx);
+      return wrap(gx);
+    },
+    sgdStep(p, g, buf, o) { A.sgdStep(raw(p), raw(g), buf ? raw(buf) : null, o.lr, o.momentum, o.dampening, o.nesterov, o.weightDecay, o.firstStep); },
+    adamStep(p, g, m, v, o) { A.adamStep(raw(p), raw(g), raw(m), raw(v), o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.decoupled, o.step); },
+    rmspropStep(p, g, sq, buf, gAvg, o) { A.rmspropStep(raw(p), raw(g), raw(sq), buf ? raw(buf) : null, gAvg ? raw(gAvg) : null, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum); },
+    adagradStep(p, g, sum, o) { A.adagradStep(raw(p), raw(g), raw(sum), o.lr, o.eps, o.weightDecay, o.lrDecay, o.step); },
+  };
+  return loaded;
+}
+
+function poolOut(xShape: Shape, p: Pool2dParams): number {
+  const Ho = Math.floor((xShape[1] + 2 * p.padding[0] - p.kernel[0]) / p.stride[0] + 1);
+  const Wo = Math.floor((xShape[2] + 2 * p.padding[1] - p.kernel[1]) / p.stride[1] + 1);
+  return xShape[0] * Ho * Wo * xShape[3];
+}
+
