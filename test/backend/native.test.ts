@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { availableBackends, setBackend } from '../../src/backend/index.js';
+import { nativeAddon } from '../../src/backend/native/index.js';
+import { crossEntropy } from '../../src/nn/index.js';
+import { LeNet5 } from '../../src/models/index.js';
+import { SGD } from '../../src/optim/index.js';
+import { tensor } from '../../src/tensor/create.js';
+import { Generator, manualSeed } from '../../src/tensor/random.js';
+import { assertClose } from '../helpers.js';
+
+const hasNative = availableBackends().includes('native');
+
+test('CI builds the native backend (SPECNET_REQUIRE_NATIVE=1)', { skip: process.env.SPECNET_REQUIRE_NATIVE !== '1' }, () => {
+  assert.ok(hasNative, 'the native backend did not load: run scripts/build-native.sh');
+});
+
+describe('native backend', { skip: !hasNative && 'native addon not built' }, () => {
+  test('the same seeded LeNet-5 training step gives the same loss and gradients on both backends', () => {
+    const step = (backend: string) => {
+      setBackend(backend);
+      manualSeed(7);
+      const model = new LeNet5({ inputSize: 32 });
+      const g = new Generator(11);
+      const x = tensor(Float32Array.from({ length: 8 * 32 * 32 }, () => g.normal()), [8, 32, 32, 1]);
+      const y = [0, 1, 2, 3, 4, 5, 6, 7];
+      const opt = new SGD(model.namedParameters(), { lr: 0.05, momentum: 0.9 });
+      const losses: number[] = [];
+      let grads: Record<string, Float32Array> = {};
+      for (let i = 0; i < 3; i++) {
+        const loss = crossEntropy(model.forward(x), y);
+        opt.zeroGrad();
+        loss.backward();
+        losses.push(loss.item());
+        if (i === 0) grads = Object.fromEntries(model.namedParameters().map(([n, p]) => [n, p.grad!.toArray()]));
+        opt.step();
+      }
+      return { losses, grads, params: Object.fromEntries(model.namedParameters().map(([n, p]) => [n, p.toArray()])) };
+    };
+    const ref = step('reference'), nat = step('native');
+    assertClose(nat.losses, ref.losses, { rtol: 1e-4, atol: 1e-5 }, 'losses');
+    for (const name of Object.keys(ref.grads)) assertClose(nat.grads[name], ref.grads[name], { rtol: 1e-3, atol: 1e-5 }, `grad ${name}`);
+    for (const name of Object.keys(ref.params)) assertClose(nat.params[name], ref.params[name], { rtol: 1e-3, atol: 1e-5 }, `param ${name}`);
+  });
+
+  test('bad input to the addon throws a JS error naming the op and the shapes', () => {
+    setBackend('native');
+    const A = nativeAddon()!;
+    const f = (n: number) => new Float32Array(n);
+    const p = [1, 1, 0, 0, 0, 0, 1, 1, 1];
+    assert.throws(() => A.conv2dForward(f(10), [1, 4, 4, 1], f(9), [1, 3, 3, 1], null, p, f(4)), /native conv2d: x has 10 values, expected 16 for shape \[1, 4, 4, 1\]/);
+    assert.throws(() => A.conv2dForward(f(32), [1, 4, 4, 2], f(9), [1, 3, 3, 1], null, p, f(4)), /native conv2d: input \[1, 4, 4, 2\] and weight \[1, 3, 3, 1\] do not match groups 1/);
+    assert.throws(() => A.conv2dForward(new Float64Array(16) as unknown as Float32Array, [1, 4, 4, 1], f(9), [1, 3, 3, 1], null, p, f(4)), /native conv2d: x must be a Float32Array/);
+    assert.throws(() => A.conv2dForward(f(4), [1, 2, 2, 1], f(9), [1, 3, 3, 1], null, p, f(1)), /native conv2d: input \[1, 2, 2, 1\] is smaller than kernel/);
+    assert.throws(() => A.matmul(f(6), f(6), 1, 1, 2, 3, 2, false, false, f(3)), /native matmul: out has 3 values, expected 4/);
+    assert.throws(() => A.binary(0, f(3), [3], f(2), [2], [3], f(3)), /native binary: \[3\] and \[2\] do not broadcast to \[3\]/);
+    assert.throws(() => A.pool2dBackward(0, f(4), [1, 4, 4, 1], [2, 2, 2, 2, 0, 0], new ArrayBuffer(3), f(16)), /native pool2dBackward: workspace must be the ArrayBuffer returned by the forward pass/);
+    assert.throws(() => A.reduce(0, f(6), [2, 3], [3, 1], f(3)), /native reduce: cannot reduce \[2, 3\] to \[3, 1\]/);
+    assert.throws(() => A.eltwiseForward(42, f(2), f(2), 0), /native eltwise: unknown eltwise code 42/);
+    assert.throws(() => A.conv2dForward(f(16), [1, 4, 4, 1], f(9), [1, 3, 3, 1], null, [1, 1], f(4)), /params must be/);
+    // the process is still alive and the addon still works
+    const y = f(4);
+    A.conv2dForward(new Float32Array(16).fill(1), [1, 4, 4, 1], new Float32Array(9).fill(1), [1, 3, 3, 1], null, p, y);
+    assert.deepEqual([...y], [9, 9, 9, 9]);
+    assert.ok(A.cacheStats().size > 0);
+    setBackend('reference');
+  });
+});
