@@ -15,4 +15,5 @@ export * from './data/loader.js';
 export * from './models/mlp.js';
 export * from './models/lenet5.js';
 export * from './models/registry.js';
+export * from './models/resnet.js';
 export * from './data/mnist.js';

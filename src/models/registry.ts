@@ -1,12 +1,15 @@
 import type { Module } from '../nn/module.js';
 import { LeNet5, type LeNet5Options } from './lenet5.js';
 import { MLP, type MLPOptions } from './mlp.js';
+import { resnet18, resnetSmall, type ResNetOptions } from './resnet.js';
 
-export interface ModelOptions extends LeNet5Options, MLPOptions {}
+export interface ModelOptions extends LeNet5Options, MLPOptions, Omit<ResNetOptions, 'inChannels' | 'numClasses'> {}
 
 const MODELS: Record<string, (o: ModelOptions) => Module> = {
   mlp: (o) => new MLP(o),
   lenet5: (o) => new LeNet5(o),
+  resnet18: (o) => resnet18(o),
+  resnet_small: (o) => resnetSmall(o),
 };
 
 export function modelNames(): string[] { return Object.keys(MODELS); }
