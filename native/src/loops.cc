@@ -219,7 +219,73 @@ static Napi::Value AdagradStep(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- max pooling, NHWC ----
+// oneDNN 2.6's jit pooling is slow for channel counts that are not a multiple of
+// its vector width (LeNet's 6 channels: 1.7 ms a call); this loop is memory-bound.
+// maxPool2dForward(x, xShape, [kh, kw, sh, sw, ph, pw], y, argmax Int32Array)
+static Napi::Value MaxPool2dForward(const Napi::CallbackInfo& info) {
+  const char* op = "maxPool2d";
+  Dims xs = dims(info, 1, op, "xShape", 4), p = dims(info, 2, op, "params", 6);
+  const int64_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
+  if (p[2] < 1 || p[3] < 1) fail(info.Env(), op, "stride must be ≥ 1");
+  const int64_t Ho = (H + 2 * p[4] - p[0]) / p[2] + 1, Wo = (W + 2 * p[5] - p[1]) / p[3] + 1;
+  if (Ho < 1 || Wo < 1) fail(info.Env(), op, "input " + fmt(xs) + " is smaller than the window");
+  const float* x = f32(info, 0, op, "x", numel(xs), xs);
+  float* y = f32(info, 3, op, "y", N * Ho * Wo * C);
+  if (!info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      static_cast<int64_t>(info[4].As<Napi::Int32Array>().ElementLength()) != N * Ho * Wo * C) {
+    fail(info.Env(), op, "argmax must be an Int32Array of " + std::to_string(N * Ho * Wo * C) + " values");
+  }
+  int32_t* arg = info[4].As<Napi::Int32Array>().Data();
+#pragma omp parallel for collapse(2) if (N * Ho * Wo * C >= kParallelMin)
+  for (int64_t n = 0; n < N; n++) {
+    for (int64_t oy = 0; oy < Ho; oy++) {
+      for (int64_t ox = 0; ox < Wo; ox++) {
+        float* yo = y + ((n * Ho + oy) * Wo + ox) * C;
+        int32_t* ao = arg + ((n * Ho + oy) * Wo + ox) * C;
+        for (int64_t c = 0; c < C; c++) { yo[c] = -INFINITY; ao[c] = -1; }
+        for (int64_t ky = 0; ky < p[0]; ky++) {
+          const int64_t iy = oy * p[2] - p[4] + ky;
+          if (iy < 0 || iy >= H) continue;
+          for (int64_t kx = 0; kx < p[1]; kx++) {
+            const int64_t ix = ox * p[3] - p[5] + kx;
+            if (ix < 0 || ix >= W) continue;
+            const int64_t base = ((n * H + iy) * W + ix) * C;
+            for (int64_t c = 0; c < C; c++) {
+              const float v = x[base + c];
+              if (v > yo[c] || ao[c] < 0) { yo[c] = v; ao[c] = static_cast<int32_t>(base + c); }
+            }
+          }
+        }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// maxPool2dBackward(gy, argmax, gx): the gradient goes to the cell that won; images never share cells.
+static Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
+  const char* op = "maxPool2dBackward";
+  const float* gy = f32(info, 0, op, "gy", -1);
+  const int64_t n = info[0].As<Napi::Float32Array>().ElementLength();
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      static_cast<int64_t>(info[1].As<Napi::Int32Array>().ElementLength()) != n) {
+    fail(info.Env(), op, "argmax must be the Int32Array of the forward pass (" + std::to_string(n) + " values)");
+  }
+  const int32_t* arg = info[1].As<Napi::Int32Array>().Data();
+  float* gx = f32(info, 2, op, "gx", -1);
+  const int64_t m = info[2].As<Napi::Float32Array>().ElementLength();
+  for (int64_t i = 0; i < n; i++) {
+    if (arg[i] >= m) fail(info.Env(), op, "argmax index " + std::to_string(arg[i]) + " is outside gx of " + std::to_string(m) + " values");
+  }
+  std::fill(gx, gx + m, 0.f);
+  for (int64_t i = 0; i < n; i++) if (arg[i] >= 0) gx[arg[i]] += gy[i];
+  return info.Env().Undefined();
+}
+
 void RegisterLoops(Napi::Env env, Napi::Object exports) {
+  exports.Set("maxPool2dForward", Napi::Function::New(env, MaxPool2dForward));
+  exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));

@@ -15,6 +15,8 @@ interface Addon {
   conv2dForward(x: Float32Array, xs: number[], w: Float32Array, ws: number[], b: Float32Array | null, p: number[], y: Float32Array): void;
   conv2dBackwardData(gy: Float32Array, w: Float32Array, xs: number[], ws: number[], p: number[], gx: Float32Array): void;
   conv2dBackwardWeights(gy: Float32Array, x: Float32Array, xs: number[], ws: number[], p: number[], gw: Float32Array, gb: Float32Array | null): void;
+  maxPool2dForward(x: Float32Array, xs: number[], p: number[], y: Float32Array, argmax: Int32Array): void;
+  maxPool2dBackward(gy: Float32Array, argmax: Int32Array, gx: Float32Array): void;
   pool2dForward(kind: number, x: Float32Array, xs: number[], p: number[], y: Float32Array): ArrayBuffer | null;
   pool2dBackward(kind: number, gy: Float32Array, xs: number[], p: number[], ws: ArrayBuffer | null, gx: Float32Array): void;
   batchNormForward(x: Float32Array, rows: number, C: number, g: Float32Array, b: Float32Array, eps: number, training: boolean, mean: Float32Array, v: Float32Array, y: Float32Array): void;
@@ -134,13 +136,14 @@ export function loadNativeBackend(): Backend {
       return { gw: wrap(gw), gb: gb ? wrap(gb) : null };
     },
     maxPool2d(x, xShape, p) {
-      const y = out(poolOut(xShape, p));
-      const workspace = A.pool2dForward(0, raw(x), arr(xShape), poolArgs(p), y);
-      return { y: wrap(y), workspace };
+      const n = poolOut(xShape, p);
+      const y = out(n), argmax = new Int32Array(n);
+      A.maxPool2dForward(raw(x), arr(xShape), poolArgs(p), y, argmax);
+      return { y: wrap(y), workspace: argmax };
     },
-    maxPool2dBackward(gy, workspace, xShape, p) {
+    maxPool2dBackward(gy, workspace, xShape) {
       const gx = out(numel(xShape));
-      A.pool2dBackward(0, raw(gy), arr(xShape), poolArgs(p), workspace as ArrayBuffer, gx);
+      A.maxPool2dBackward(raw(gy), workspace as Int32Array, gx);
       return wrap(gx);
     },
     avgPool2d(x, xShape, p) {

@@ -1,4 +1,5 @@
-import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pair, type Pool2dOptions } from '../../autograd/ops/index.js';
+import { fmt, ShapeError } from '../../backend/shape.js';
+import { adaptiveAvgPool2d, avgPool2d, maxPool2d, mean, type Pair, type Pool2dOptions } from '../../autograd/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 
@@ -23,7 +24,10 @@ export class AdaptiveAvgPool2d extends Module {
   protected override extraRepr(): string { return `output=${this.outputSize}`; }
 }
 
-/** Global average pooling: [N, H, W, C] → [N, C]. */
+/** Global average pooling: [N, H, W, C] → [N, C], the mean over H and W. */
 export class GlobalAvgPool2d extends Module {
-  forward(x: Tensor): Tensor { return adaptiveAvgPool2d(x, 1).reshape([x.shape[0], x.shape[3]]); }
+  forward(x: Tensor): Tensor {
+    if (x.rank !== 4) throw new ShapeError(`GlobalAvgPool2d: input ${fmt(x.shape)} should be [N, H, W, C]`);
+    return mean(x, [1, 2]);
+  }
 }
