@@ -112,12 +112,29 @@ static memory::desc weightDesc(const ConvGeom& g, bool any) {
   return memory::desc({g.G, g.O / g.G, g.Cg, g.kh, g.kw}, dt::f32, any ? tag::any : tag::gohwi);
 }
 
+/** User weights (OHWI) handed to a primitive that wants its own layout: reordered into a kept buffer when they differ. */
+struct WeightsIn {
+  memory::desc user;
+  memory buffer;
+  reorder toPrim;
+  bool needed = false;
+  void init(const memory::desc& userDesc, const memory::desc& want) {
+    user = userDesc;
+    needed = want != userDesc;
+    if (needed) { buffer = memory(want, eng()); toPrim = reorder(reorder::primitive_desc(eng(), userDesc, eng(), want)); }
+  }
+  memory prepare(float* w) {
+    memory m(user, eng(), w);
+    if (!needed) return m;
+    toPrim.execute(strm(), m, buffer);
+    return buffer;
+  }
+};
+
 struct ConvFwd : Entry {
   convolution_forward::primitive_desc pd;
   convolution_forward prim;
-  memory weights;          // the primitive's own weight layout (reordered into each call)
-  reorder toPrim;
-  bool needsReorder;
+  WeightsIn weights;
 };
 
 static ConvFwd& convFwd(const ConvGeom& g, bool bias) {
@@ -129,11 +146,7 @@ static ConvFwd& convFwd(const ConvGeom& g, bool bias) {
                                 weightDesc(g, true), bdesc, actDesc(g.N, g.O, g.Ho, g.Wo), g.stride, g.dil, g.padL, g.padR);
     e->pd = convolution_forward::primitive_desc(d, userScratch(), eng());
     e->prim = convolution_forward(e->pd);
-    e->needsReorder = e->pd.weights_desc() != weightDesc(g, false);
-    if (e->needsReorder) {
-      e->weights = memory(e->pd.weights_desc(), eng());
-      e->toPrim = reorder(reorder::primitive_desc(eng(), weightDesc(g, false), eng(), e->pd.weights_desc()));
-    }
+    e->weights.init(weightDesc(g, false), e->pd.weights_desc());
     return e;
   });
 }
@@ -149,10 +162,7 @@ static Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   float* y = f32(info, 6, op, "y", g.N * g.Ho * g.Wo * g.O);
   GUARD_BEGIN
   ConvFwd& e = convFwd(g, b != nullptr);
-  memory wUser(weightDesc(g, false), eng(), w);
-  memory wPrim = wUser;
-  if (e.needsReorder) { e.toPrim.execute(strm(), wUser, e.weights); wPrim = e.weights; }
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(e.pd.src_desc(), eng(), x)}, {DNNL_ARG_WEIGHTS, wPrim},
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(e.pd.src_desc(), eng(), x)}, {DNNL_ARG_WEIGHTS, e.weights.prepare(w)},
                                        {DNNL_ARG_DST, memory(e.pd.dst_desc(), eng(), y)}};
   if (b) args.insert({DNNL_ARG_BIAS, memory(e.pd.bias_desc(), eng(), b)});
   run(e.prim, args, e.pd.scratchpad_desc());
@@ -163,9 +173,7 @@ static Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
 struct ConvBwdData : Entry {
   convolution_backward_data::primitive_desc pd;
   convolution_backward_data prim;
-  memory weights;
-  reorder toPrim;
-  bool needsReorder;
+  WeightsIn weights;
 };
 
 // conv2dBackwardData(gy, w, xShape, wShape, params, gx)
@@ -185,17 +193,10 @@ static Napi::Value Conv2dBackwardData(const Napi::CallbackInfo& info) {
                                       actDesc(g.N, g.O, g.Ho, g.Wo), g.stride, g.dil, g.padL, g.padR);
     e->pd = convolution_backward_data::primitive_desc(d, userScratch(), eng(), f.pd);
     e->prim = convolution_backward_data(e->pd);
-    e->needsReorder = e->pd.weights_desc() != weightDesc(g, false);
-    if (e->needsReorder) {
-      e->weights = memory(e->pd.weights_desc(), eng());
-      e->toPrim = reorder(reorder::primitive_desc(eng(), weightDesc(g, false), eng(), e->pd.weights_desc()));
-    }
+    e->weights.init(weightDesc(g, false), e->pd.weights_desc());
     return e;
   });
-  memory wUser(weightDesc(g, false), eng(), w);
-  memory wPrim = wUser;
-  if (e.needsReorder) { e.toPrim.execute(strm(), wUser, e.weights); wPrim = e.weights; }
-  run(e.prim, {{DNNL_ARG_DIFF_DST, memory(e.pd.diff_dst_desc(), eng(), gy)}, {DNNL_ARG_WEIGHTS, wPrim},
+  run(e.prim, {{DNNL_ARG_DIFF_DST, memory(e.pd.diff_dst_desc(), eng(), gy)}, {DNNL_ARG_WEIGHTS, e.weights.prepare(w)},
                {DNNL_ARG_DIFF_SRC, memory(e.pd.diff_src_desc(), eng(), gx)}}, e.pd.scratchpad_desc());
   GUARD_END(op, "x " + fmt(xs) + ", w " + fmt(ws))
   return info.Env().Undefined();
