@@ -5,7 +5,7 @@
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/oneapi/dnnl"],
     "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-    "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fopenmp", "-fexceptions", "-frtti"],
+    "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fno-trapping-math", "-fno-math-errno", "-fopenmp", "-fexceptions", "-frtti"],
     "libraries": ["-ldnnl", "-fopenmp"]
   }]
 }

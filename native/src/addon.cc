@@ -20,7 +20,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Large freed blocks stay in the heap instead of going back to the kernel, so
   // the next tensor of that size reuses mapped pages: a fresh 33 MB array per
   // call otherwise costs 12-17 ms in page faults (V8's ArrayBuffers use calloc too).
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  // (glibc caps the mmap threshold at 32 MiB on 64-bit: larger values are refused.)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));

@@ -15,6 +15,9 @@ interface Addon {
   conv2dForward(x: Float32Array, xs: number[], w: Float32Array, ws: number[], b: Float32Array | null, p: number[], y: Float32Array): void;
   conv2dBackwardData(gy: Float32Array, w: Float32Array, xs: number[], ws: number[], p: number[], gx: Float32Array): void;
   conv2dBackwardWeights(gy: Float32Array, x: Float32Array, xs: number[], ws: number[], p: number[], gw: Float32Array, gb: Float32Array | null): void;
+  relu(x: Float32Array, y: Float32Array, slope: number): void;
+  reluBackward(x: Float32Array, gy: Float32Array, gx: Float32Array, slope: number): void;
+  sumMiddle(x: Float32Array, A: number, R: number, B: number, out: Float32Array): void;
   maxPool2dForward(x: Float32Array, xs: number[], p: number[], y: Float32Array, argmax: Int32Array): void;
   maxPool2dBackward(gy: Float32Array, argmax: Int32Array, gx: Float32Array): void;
   pool2dForward(kind: number, x: Float32Array, xs: number[], p: number[], y: Float32Array): ArrayBuffer | null;
@@ -58,7 +61,13 @@ const REDUCE = { sum: 0, max: 1, min: 2 };
 
 const convArgs = (p: Conv2dParams): number[] => [p.stride[0], p.stride[1], ...p.padding, p.dilation[0], p.dilation[1], p.groups];
 const poolArgs = (p: Pool2dParams): number[] => [p.kernel[0], p.kernel[1], p.stride[0], p.stride[1], p.padding[0], p.padding[1]];
-const out = (n: number): Float32Array => new Float32Array(n);
+/**
+ * An output array that the kernel will overwrite entirely: allocated without
+ * zero-filling (Buffer.allocUnsafeSlow), since clearing a multi-megabyte array
+ * costs about as much as a ReLU over it. Freed blocks are reused (addon.cc's mallopt).
+ */
+const out = (n: number): Float32Array => new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
+const zeroed = (n: number): Float32Array => new Float32Array(n);
 const arr = (s: Shape): number[] => [...s];
 
 let loaded: Backend | null = null;
@@ -85,17 +94,27 @@ export function loadNativeBackend(): Backend {
     ...R,
     name: 'native',
     unary(op, x, a = 0, b = 0) {
+      if (op === 'relu' || op === 'leaky_relu') {
+        const y = out(x.size);
+        A.relu(raw(x), y, op === 'relu' ? 0 : a);
+        return wrap(y);
+      }
       const code = ELTWISE[op];
       if (code === undefined) return R.unary(op, x, a, b);
       const y = out(x.size);
-      A.eltwiseForward(code, raw(x), y, op === 'silu' ? 1 : op === 'relu' ? 0 : a);
+      A.eltwiseForward(code, raw(x), y, op === 'silu' ? 1 : a);
       return wrap(y);
     },
     unaryBackward(op, x, y, gy, a = 0, b = 0) {
+      if (op === 'relu' || op === 'leaky_relu') {
+        const gx = out(x.size);
+        A.reluBackward(raw(x), raw(gy), gx, op === 'relu' ? 0 : a);
+        return wrap(gx);
+      }
       const code = ELTWISE[op];
       if (code === undefined) return R.unaryBackward(op, x, y, gy, a, b);
       const gx = out(x.size);
-      A.eltwiseBackward(code, raw(x), raw(gy), gx, op === 'silu' ? 1 : op === 'relu' ? 0 : a);
+      A.eltwiseBackward(code, raw(x), raw(gy), gx, op === 'silu' ? 1 : a);
       return wrap(gx);
     },
     binary(op, a, aShape, b, bShape) {
@@ -109,12 +128,14 @@ export function loadNativeBackend(): Backend {
       if (shape.length === 0 || numel(shape) === 0 || axes.every((a) => shape[a] === 1)) return R.reduce(op, x, shape, axes);
       const os = shape.map((d, i) => (axes.includes(i) ? 1 : d));
       const o = out(numel(os));
-      A.reduce(REDUCE[op], raw(x), arr(shape), os, o);
+      const block = op === 'sum' ? middleBlock(shape, axes) : null;
+      if (block) A.sumMiddle(raw(x), block[0], block[1], block[2], o);
+      else A.reduce(REDUCE[op], raw(x), arr(shape), os, o);
       return wrap(o);
     },
     matmul(a, b, batchA, batchB, m, k, n, transA, transB) {
+      if (k === 0) return wrap(zeroed(Math.max(batchA, batchB) * m * n));
       const o = out(Math.max(batchA, batchB) * m * n);
-      if (k === 0) return wrap(o);
       A.matmul(raw(a), raw(b), batchA, batchB, m, k, n, transA, transB, o);
       return wrap(o);
     },
@@ -183,6 +204,18 @@ export function loadNativeBackend(): Backend {
     adagradStep(p, g, sum, o) { A.adagradStep(raw(p), raw(g), raw(sum), o.lr, o.eps, o.weightDecay, o.lrDecay, o.step); },
   };
   return loaded;
+}
+
+/**
+ * If the reduced axes (ignoring size-1 axes) are consecutive, the sizes [A, R, B]
+ * of x seen as kept-before × reduced × kept-after; else null.
+ */
+function middleBlock(shape: Shape, axes: readonly number[]): [number, number, number] | null {
+  const red = shape.map((d, i) => axes.includes(i) && d !== 1);
+  const first = red.indexOf(true), last = red.lastIndexOf(true);
+  if (first < 0) return null;
+  for (let i = first; i <= last; i++) if (!red[i] && shape[i] !== 1) return null;
+  return [numel(shape.slice(0, first)), numel(shape.slice(first, last + 1)), numel(shape.slice(last + 1))];
 }
 
 function poolOut(xShape: Shape, p: Pool2dParams): number {
