@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { bilateralFilter, type BilateralOptions } from '../vision/bilateral.js';
+import { resize, type Interpolation } from '../vision/resize.js';
+import type { Generator } from '../tensor/random.js';
+import { amplitudeToDb, applyFilterbank, melFilterbank, type MelScale } from './mel.js';
+import { fitLength, resample, trimSilence } from './signal.js';
+import { stft } from './stft.js';
+
+/**
+ * Everything that turns a recording into the image the network sees.
+ * The defaults are chosen in docs/AUDIO.md.
+ */
+export interface FeatureConfig {
+  sampleRate: number;
+  /** Clip length after trimming, in seconds (padded or cropped). */
+  duration: number;
+  /** Trim leading/trailing silence quieter than this many dB below the peak; null: no trim. */
+  trimDb: number | null;
+  /** Where the clip sits in the window: 'center', or 'random' (training-time jitter). */
+  placement: 'center' | 'random';
+  nFft: number;
+  hopLength: number;
+  nMels: number;
+  fMin: number;
+  fMax: number | null;
+  melScale: MelScale;
+  melNorm: 'slaney' | null;
+  /** dB floor below the image's maximum. */
+  topDb: number;
+  /** Output image height (frequency) and width (time). */
+  height: number;
+  width: number;
+  interpolation: Interpolation;
+  /** 'minmax' scales each image to [0, 1]; 'standard' to zero mean, unit variance. */
+  normalize: 'minmax' | 'standard';
+  /** Bilateral filter applied to the normalised image; null: raw. */
+  bilateral: BilateralOptions | null;
+}
+
+export const DEFAULT_FEATURES: FeatureConfig = {
+  sampleRate: 8000,
+  duration: 1.0,
+  trimDb: 40,
+  placement: 'center',
+  nFft: 256,
+  hopLength: 64,
+  nMels: 64,
+  fMin: 0,
+  fMax: null,
+  melScale: 'htk',
+  melNorm: null,
+  topDb: 80,
+  height: 64,
+  width: 64,
+  interpolation: 'area',
+  normalize: 'minmax',
+  bilateral: null,
+};
+
+/** The bilateral settings of the experiment's "bilateral" variant (on [0, 1] images). */
+export const DEFAULT_BILATERAL: BilateralOptions = { d: 5, sigmaColor: 0.1, sigmaSpace: 2 };
+
+/** A short stable hash of the settings: the feature cache's key, so a changed setting never reuses a stale cache. */
+export function featureKey(c: FeatureConfig): string {
+  const canonical = JSON.stringify(c, Object.keys(c).sort());
+  return createHash('sha256').update(`specnet-features-v1|${canonical}`).digest('hex').slice(0, 16);
+}
+
+const banks = new Map<string, Float32Array>();
+
+/**
+ * Log-mel spectrogram [nMels, frames], row 0 = lowest mel band, in dB (torchaudio's
+ * MelSpectrogram + AmplitudeToDB('power', top_db)).
+ */
+export function logMelSpectrogram(x: Float32Array, c: Pick<FeatureConfig, 'sampleRate' | 'nFft' | 'hopLength' | 'nMels' | 'fMin' | 'fMax' | 'melScale' | 'melNorm' | 'topDb'>): { data: Float32Array; frames: number } {
+  const s = stft(x, { nFft: c.nFft, hopLength: c.hopLength, power: 2 });
+  const key = `${s.bins}|${c.nMels}|${c.sampleRate}|${c.fMin}|${c.fMax}|${c.melScale}|${c.melNorm}`;
+  let fb = banks.get(key);
+  if (!fb) {
+    fb = melFilterbank(s.bins, { nMels: c.nMels, sampleRate: c.sampleRate, fMin: c.fMin, fMax: c.fMax ?? undefined, scale: c.melScale, norm: c.melNorm });
+    banks.set(key, fb);
+  }
+  const mel = applyFilterbank(s.data, s.frames, s.bins, fb, c.nMels);
+  amplitudeToDb(mel, { multiplier: 10, topDb: c.topDb });
+  return { data: mel, frames: s.frames };
+}
+
+/**
+ * Recording → image [height, width] (row-major, frequency on the vertical axis
+ * with low frequencies at the bottom, as a spectrogram is drawn), normalised,
+ * optionally bilateral-filtered.
+ */
+export function extractFeatures(samples: Float32Array, sampleRate: number, c: FeatureConfig = DEFAULT_FEATURES, g?: Generator): Float32Array {
+  let x = resample(samples, sampleRate, c.sampleRate);
+  if (c.trimDb !== null) x = trimSilence(x, c.trimDb);
+  x = fitLength(x, Math.round(c.duration * c.sampleRate), c.placement, g);
+  const mel = logMelSpectrogram(x, c);
+  // flip so that row 0 is the highest band (image convention: y grows downwards)
+  const flipped = new Float32Array(mel.data.length);
+  for (let m = 0; m < c.nMels; m++) flipped.set(mel.data.subarray(m * mel.frames, (m + 1) * mel.frames), (c.nMels - 1 - m) * mel.frames);
+  let img = resize(flipped, c.nMels, mel.frames, c.height, c.width, c.interpolation);
+  img = normalizeImage(img, c.normalize);
+  if (c.bilateral) img = bilateralFilter(img, c.height, c.width, c.bilateral);
+  return img;
+}
+
+/** Per-image normalisation, in place. */
+export function normalizeImage(img: Float32Array, mode: 'minmax' | 'standard'): Float32Array {
+  if (mode === 'minmax') {
+    let lo = Infinity, hi = -Infinity;
+    for (const v of img) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    const span = hi - lo || 1;
+    for (let i = 0; i < img.length; i++) img[i] = (img[i] - lo) / span;
+  } else {
+    let mean = 0;
+    for (const v of img) mean += v;
+    mean /= img.length;
+    let sq = 0;
+    for (const v of img) sq += (v - mean) ** 2;
+    const std = Math.sqrt(sq / img.length) || 1;
+    for (let i = 0; i < img.length; i++) img[i] = (img[i] - mean) / std;
+  }
+  return img;
+}

@@ -1,0 +1,48 @@
+import waveResampler from 'wave-resampler';
+import type { Generator } from '../tensor/random.js';
+
+/**
+ * Resample to a new rate with a windowed-sinc interpolator and a low-pass
+ * (anti-aliasing) filter at the lower Nyquist frequency (wave-resampler's 'sinc' + LPF).
+ */
+export function resample(x: Float32Array, from: number, to: number): Float32Array {
+  if (!(from > 0 && to > 0)) throw new RangeError(`resample: invalid rates ${from} → ${to}`);
+  if (from === to) return x;
+  const y = waveResampler.resample(x, from, to, { method: 'sinc', LPF: true }) as ArrayLike<number>;
+  return Float32Array.from(y);
+}
+
+/**
+ * Trim leading and trailing silence: frames (of `frame` samples) whose RMS is
+ * more than `topDb` below the loudest frame are dropped at both ends (librosa.effects.trim's rule).
+ */
+export function trimSilence(x: Float32Array, topDb = 40, frame = 256, hop = 64): Float32Array {
+  if (x.length <= frame) return x;
+  const rms: number[] = [];
+  for (let s = 0; s + frame <= x.length; s += hop) {
+    let e = 0;
+    for (let i = s; i < s + frame; i++) e += x[i] * x[i];
+    rms.push(Math.sqrt(e / frame));
+  }
+  const peak = Math.max(...rms);
+  if (peak === 0) return x;
+  const threshold = peak * Math.pow(10, -topDb / 20);
+  const first = rms.findIndex((r) => r > threshold);
+  let last = rms.length - 1;
+  while (last > first && rms[last] <= threshold) last--;
+  return x.subarray(first * hop, Math.min(x.length, last * hop + frame));
+}
+
+/**
+ * Pad with zeros or crop to exactly `length` samples: centred, or at a random
+ * offset (as the AudioMNIST paper places each digit at a random position in a 1 s window).
+ */
+export function fitLength(x: Float32Array, length: number, mode: 'center' | 'random' = 'center', g?: Generator): Float32Array {
+  if (x.length === length) return x;
+  const room = Math.abs(length - x.length);
+  const offset = mode === 'random' && g ? g.int(room + 1) : Math.floor(room / 2);
+  if (x.length > length) return x.slice(offset, offset + length);
+  const out = new Float32Array(length);
+  out.set(x, offset);
+  return out;
+}

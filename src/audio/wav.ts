@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import wavefilePkg from 'wavefile';
+import { writeFileAtomic } from '../util/fs.js';
+
+const { WaveFile } = wavefilePkg;
+
+/** A WAV file that cannot be used: the message names the file and what is wrong. */
+export class WavError extends Error {
+  constructor(readonly file: string, message: string) { super(`${file}: ${message}`); this.name = 'WavError'; }
+}
+
+export interface Audio {
+  /** Mono samples in [-1, 1] (multi-channel files are mixed down by averaging). */
+  samples: Float32Array;
+  sampleRate: number;
+  /** What the file held. */
+  channels: number;
+  bitDepth: string;
+}
+
+const FORMATS: Record<number, string> = { 1: 'PCM', 3: 'IEEE float', 0xfffe: 'extensible' };
+
+/**
+ * Decode WAV bytes: PCM 8/16/24/32-bit or float 32/64, any channel count and sample rate.
+ * Errors name the source: empty, truncated, not a WAV, unsupported encoding, no samples.
+ */
+export function decodeWav(bytes: Uint8Array, source = '<buffer>'): Audio {
+  if (bytes.length === 0) throw new WavError(source, 'empty file (0 bytes)');
+  if (bytes.length < 12 || String.fromCharCode(...bytes.subarray(0, 4)) !== 'RIFF' || String.fromCharCode(...bytes.subarray(8, 12)) !== 'WAVE') {
+    throw new WavError(source, `not a WAV file (starts with ${JSON.stringify(String.fromCharCode(...bytes.subarray(0, Math.min(4, bytes.length))))}, expected "RIFF….WAVE")`);
+  }
+  let wav: InstanceType<typeof WaveFile>;
+  try { wav = new WaveFile(bytes); } catch (e) {
+    throw new WavError(source, `truncated or corrupt WAV header (${(e as Error).message})`);
+  }
+  const fmt = wav.fmt as { audioFormat: number; numChannels: number; sampleRate: number; bitsPerSample: number };
+  const bitDepth = wav.bitDepth;
+  const ok = ['8', '16', '24', '32', '32f', '64'];
+  if (!ok.includes(bitDepth) || !(fmt.audioFormat in FORMATS)) {
+    throw new WavError(source, `unsupported encoding (format ${FORMATS[fmt.audioFormat] ?? `0x${fmt.audioFormat.toString(16)}`}, ${fmt.bitsPerSample} bits); PCM 8/16/24/32-bit and float 32/64 are supported`);
+  }
+  if (!(fmt.sampleRate > 0) || !(fmt.numChannels > 0)) throw new WavError(source, `invalid header (${fmt.numChannels} channels at ${fmt.sampleRate} Hz)`);
+  const data = (wav as unknown as { data: { samples: Uint8Array } }).data.samples;
+  const frameBytes = (fmt.bitsPerSample / 8) * fmt.numChannels;
+  if (!data || data.length < frameBytes) throw new WavError(source, 'no audio samples (a 0-length clip)');
+  const raw = wav.getSamples(true, Float64Array) as unknown as Float64Array;   // interleaved
+  const frames = Math.floor(raw.length / fmt.numChannels);
+  // scale integers to [-1, 1]: 8-bit PCM is unsigned around 128
+  const scale = bitDepth === '32f' || bitDepth === '64' ? 1 : bitDepth === '8' ? 1 / 128 : 1 / 2 ** (Number(bitDepth) - 1);
+  const offset = bitDepth === '8' ? 128 : 0;
+  const mono = new Float32Array(frames);
+  for (let i = 0; i < frames; i++) {
+    let s = 0;
+    for (let c = 0; c < fmt.numChannels; c++) s += (raw[i * fmt.numChannels + c] - offset) * scale;
+    mono[i] = s / fmt.numChannels;
+  }
+  return { samples: mono, sampleRate: fmt.sampleRate, channels: fmt.numChannels, bitDepth };
+}
+
+/** Read and decode a WAV file. */
+export function readWav(path: string): Audio {
+  let bytes: Buffer;
+  try { bytes = readFileSync(path); } catch (e) {
+    throw new WavError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return decodeWav(bytes, path);
+}
+
+/** Encode mono samples in [-1, 1] as a 16-bit PCM (default) or 32-bit float WAV. */
+export function encodeWav(samples: Float32Array, sampleRate: number, bitDepth: '16' | '32f' = '16'): Uint8Array {
+  const wav = new WaveFile();
+  if (bitDepth === '16') {
+    const ints = Int16Array.from(samples, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768))));
+    wav.fromScratch(1, sampleRate, '16', ints);
+  } else wav.fromScratch(1, sampleRate, '32f', samples);
+  return wav.toBuffer();
+}
+
+/** Write a WAV file atomically (a temporary file, then a rename). */
+export function writeWav(path: string, samples: Float32Array, sampleRate: number, bitDepth: '16' | '32f' = '16'): void {
+  writeFileAtomic(path, encodeWav(samples, sampleRate, bitDepth));
+}

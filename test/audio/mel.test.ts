@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { logMelSpectrogram } from '../../src/audio/features.js';
+import { hzToMel, melFilterbank, melToHz } from '../../src/audio/mel.js';
+import { stft } from '../../src/audio/stft.js';
+import { readWav } from '../../src/audio/wav.js';
+import { assertClose } from '../helpers.js';
+import { audioFixtures, fixtureWav } from './fixtures.js';
+
+test('log-mel spectrograms of real speech match torchaudio (MelSpectrogram + AmplitudeToDB)', () => {
+  const cases = audioFixtures().mel;
+  assert.ok(cases.length >= 6);
+  let worst = 0;
+  for (const c of cases) {
+    const a = readWav(fixtureWav(c.clip));
+    const s = c.settings;
+    const { data, frames } = logMelSpectrogram(a.samples, {
+      sampleRate: a.sampleRate, nFft: s.n_fft, hopLength: s.hop_length, nMels: s.n_mels, fMin: s.f_min ?? 0, fMax: s.f_max ?? null,
+      melScale: s.mel_scale, melNorm: s.norm, topDb: s.top_db ?? Infinity,
+    });
+    assert.deepEqual([s.n_mels, frames], c.db.shape, `${c.clip} ${JSON.stringify(s)}: shape`);
+    // dB values span ~100 dB: compare relative to that range (1e-4 of it) plus a tiny absolute slack
+    const range = Math.max(...c.db.data) - Math.min(...c.db.data);
+    assertClose(data, c.db.data, { rtol: 1e-4, atol: 1e-4 * range }, `${c.clip} ${s.mel_scale}/${s.norm}`);
+    for (let i = 0; i < data.length; i++) worst = Math.max(worst, Math.abs(data[i] - c.db.data[i]) / range);
+  }
+  assert.ok(worst < 1e-4, `worst error ${worst} of the dB range`);
+});
+
+test('mel scales round-trip and the filterbank has the expected shape', () => {
+  for (const scale of ['htk', 'slaney'] as const) {
+    for (const f of [0, 300, 1000, 3999]) assert.ok(Math.abs(melToHz(hzToMel(f, scale), scale) - f) < 1e-6);
+  }
+  assert.ok(Math.abs(hzToMel(1000, 'htk') - 999.9855) < 1e-3);
+  assert.ok(Math.abs(hzToMel(1000, 'slaney') - 15) < 1e-9);
+  const fb = melFilterbank(129, { nMels: 10, sampleRate: 8000 });
+  assert.equal(fb.length, 129 * 10);
+  for (let m = 0; m < 10; m++) {                     // every triangle peaks near 1 and is non-negative
+    let peak = 0;
+    for (let k = 0; k < 129; k++) { assert.ok(fb[k * 10 + m] >= 0); peak = Math.max(peak, fb[k * 10 + m]); }
+    assert.ok(peak > 0.5 && peak <= 1, `filter ${m} peaks at ${peak}`);
+  }
+  assert.throws(() => melFilterbank(129, { nMels: 10, sampleRate: 8000, fMin: 5000, fMax: 4000 }), /need 0 ≤ fMin < fMax/);
+});
+
+test('STFT: a pure tone lands in its bin; bad settings are refused', () => {
+  const sr = 8000, f = 1000, n = 4000;
+  const x = Float32Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * f * i) / sr));
+  const s = stft(x, { nFft: 256, hopLength: 64 });
+  assert.equal(s.frames, 1 + Math.floor(n / 64));
+  const mid = Math.floor(s.frames / 2) * s.bins;
+  let best = 0;
+  for (let k = 1; k < s.bins; k++) if (s.data[mid + k] > s.data[mid + best]) best = k;
+  assert.equal(best, (f * 256) / sr);
+  assert.throws(() => stft(x, { nFft: 400 }), /nFft = 400 must be a power of two/);
+  assert.throws(() => stft(new Float32Array(0), { nFft: 256 }), /the signal is empty/);
+});
