@@ -54,16 +54,30 @@ export function melFilterbank(nFreqs: number, o: MelOptions): Float32Array {
   return fb;
 }
 
-/** mel[m, t] = Σ_k spec[t, k] · fb[k, m]: [nMels, frames] from a [frames, bins] spectrogram. */
+/** The range of bins [lo, hi) where each filter is non-zero (triangles are narrow: most of fb is 0). */
+function supports(fb: Float32Array, bins: number, nMels: number): Int32Array {
+  const r = new Int32Array(2 * nMels);
+  for (let m = 0; m < nMels; m++) {
+    let lo = bins, hi = 0;
+    for (let k = 0; k < bins; k++) if (fb[k * nMels + m] !== 0) { lo = Math.min(lo, k); hi = k + 1; }
+    r[2 * m] = lo; r[2 * m + 1] = Math.max(hi, lo);
+  }
+  return r;
+}
+const supportCache = new WeakMap<Float32Array, Int32Array>();
+
+/** mel[m, t] = Σ_k spec[t, k] · fb[k, m]: [nMels, frames] from a [frames, bins] spectrogram (over each filter's support only). */
 export function applyFilterbank(spec: Float32Array, frames: number, bins: number, fb: Float32Array, nMels: number): Float32Array {
+  let sup = supportCache.get(fb);
+  if (!sup) { sup = supports(fb, bins, nMels); supportCache.set(fb, sup); }
   const out = new Float32Array(nMels * frames);
-  for (let t = 0; t < frames; t++) {
-    const row = t * bins;
-    for (let k = 0; k < bins; k++) {
-      const s = spec[row + k];
-      if (s === 0) continue;
-      const f = k * nMels;
-      for (let m = 0; m < nMels; m++) out[m * frames + t] += s * fb[f + m];
+  for (let m = 0; m < nMels; m++) {
+    const lo = sup[2 * m], hi = sup[2 * m + 1];
+    for (let t = 0; t < frames; t++) {
+      const row = t * bins;
+      let acc = 0;
+      for (let k = lo; k < hi; k++) acc += spec[row + k] * fb[k * nMels + m];
+      out[m * frames + t] = acc;
     }
   }
   return out;
