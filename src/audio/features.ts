@@ -90,8 +90,8 @@ export function logMelSpectrogram(x: Float32Array, c: Pick<FeatureConfig, 'sampl
  * with low frequencies at the bottom, as a spectrogram is drawn), normalised,
  * optionally bilateral-filtered.
  */
-export function extractFeatures(samples: Float32Array, sampleRate: number, c: FeatureConfig = DEFAULT_FEATURES, g?: Generator): Float32Array {
-  let x = resample(samples, sampleRate, c.sampleRate);
+export async function extractFeatures(samples: Float32Array, sampleRate: number, c: FeatureConfig = DEFAULT_FEATURES, g?: Generator): Promise<Float32Array> {
+  let x = await resample(samples, sampleRate, c.sampleRate);
   if (c.trimDb !== null) x = trimSilence(x, c.trimDb);
   x = fitLength(x, Math.round(c.duration * c.sampleRate), c.placement, g);
   const mel = logMelSpectrogram(x, c);

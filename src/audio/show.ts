@@ -13,10 +13,10 @@ export interface ShowResult { raw: string; bilateral: string; augmented: string;
  * its bilateral-filtered version, a SpecAugment draw, and the three side by side.
  * @example showSpectrograms('recordings/3_george_7.wav', 'out/')
  */
-export function showSpectrograms(wavPath: string, outDir: string, o: { features?: FeatureConfig; policy?: string; seed?: number; scale?: number } = {}): ShowResult {
+export async function showSpectrograms(wavPath: string, outDir: string, o: { features?: FeatureConfig; policy?: string; seed?: number; scale?: number } = {}): Promise<ShowResult> {
   const c = { ...(o.features ?? DEFAULT_FEATURES), bilateral: null };
   const a = readWav(wavPath);
-  const raw = extractFeatures(a.samples, a.sampleRate, c);
+  const raw = await extractFeatures(a.samples, a.sampleRate, c);
   const bil = bilateralFilter(raw, c.height, c.width, o.features?.bilateral ?? DEFAULT_BILATERAL);
   const aug = specAugment(raw, c.height, c.width, specAugmentPolicy(o.policy ?? 'LD'), new Generator(o.seed ?? 0));
   const stem = basename(wavPath, '.wav');

@@ -1,15 +1,27 @@
-import waveResampler from 'wave-resampler';
+import libsamplerate from '@alexanderolsen/libsamplerate-js';
+
+const { ConverterType, create } = libsamplerate;
+type SRC = Awaited<ReturnType<typeof create>>;
 import type { Generator } from '../tensor/random.js';
 
+const converters = new Map<string, Promise<SRC>>();
+
 /**
- * Resample to a new rate with a windowed-sinc interpolator and a low-pass
- * (anti-aliasing) filter at the lower Nyquist frequency (wave-resampler's 'sinc' + LPF).
+ * Resample to a new rate with libsamplerate (Secret Rabbit Code, compiled to
+ * WebAssembly): band-limited sinc interpolation, so nothing above the lower
+ * Nyquist frequency folds back (anti-aliasing). Each call is independent
+ * (src_simple): the same input always gives the same output.
  */
-export function resample(x: Float32Array, from: number, to: number): Float32Array {
+export async function resample(x: Float32Array, from: number, to: number): Promise<Float32Array> {
   if (!(from > 0 && to > 0)) throw new RangeError(`resample: invalid rates ${from} → ${to}`);
   if (from === to) return x;
-  const y = waveResampler.resample(x, from, to, { method: 'sinc', LPF: true }) as ArrayLike<number>;
-  return Float32Array.from(y);
+  const key = `${from}>${to}`;
+  let src = converters.get(key);
+  if (!src) {
+    src = create(1, from, to, { converterType: ConverterType.SRC_SINC_MEDIUM_QUALITY });
+    converters.set(key, src);
+  }
+  return (await src).simple(x);
 }
 
 /**

@@ -116,17 +116,14 @@ export function speakerDisjointSplit(ds: AudioDataset, fractions: { validation: 
     const key = ds.speakers[s]?.gender ?? '';
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
-  const parts = { train: [] as string[], validation: [] as string[], test: [] as string[] };
-  // deal each group's speakers in shuffled order, keeping the running proportions close to the targets
-  const order: string[] = [];
-  for (const list of groups.values()) order.push(...(g.shuffle([...list]) as string[]));
   const nTest = Math.max(1, Math.round(fractions.test * speakers.length));
   const nVal = Math.max(1, Math.round(fractions.validation * speakers.length));
   if (nTest + nVal >= speakers.length) throw new DatasetError(`${ds.root}: ${speakers.length} speakers are too few for ${nVal} validation and ${nTest} test speakers`);
-  // round-robin over groups so genders spread across the parts
-  const byGroup = [...groups.values()].map((l) => order.filter((s) => l.includes(s)));
+  // shuffle within each gender, then deal the groups round-robin so every part gets the mix
+  const byGroup = [...groups.values()].map((l) => g.shuffle([...l]) as string[]);
   const interleaved: string[] = [];
   for (let i = 0; interleaved.length < speakers.length; i++) for (const l of byGroup) if (i < l.length) interleaved.push(l[i]);
+  const parts = { train: [] as string[], validation: [] as string[], test: [] as string[] };
   interleaved.forEach((s, i) => { (i < nTest ? parts.test : i < nTest + nVal ? parts.validation : parts.train).push(s); });
   const pick = (list: string[]) => ds.recordings.filter((r) => list.includes(r.speaker));
   const split: Split = { train: pick(parts.train), validation: pick(parts.validation), test: pick(parts.test), speakers: { train: parts.train.sort(), validation: parts.validation.sort(), test: parts.test.sort() } };

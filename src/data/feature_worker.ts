@@ -11,15 +11,15 @@ const flush = (): void => {
   parentPort!.postMessage(batch, buffers);
   batch = [];
 };
-paths.forEach((p, index) => {
+for (const [index, p] of paths.entries()) {
   try {
     const a = readWav(p);
-    const image = extractFeatures(a.samples, a.sampleRate, config);
+    const image = await extractFeatures(a.samples, a.sampleRate, config);
     if (image.length !== size) throw new Error(`feature size ${image.length} ≠ ${size}`);
     batch.push({ index, image });
   } catch (e) {
     batch.push({ index, error: (e as Error).message });
   }
   if (batch.length >= 32) flush();
-});
+}
 flush();

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import createEspeak, { type ESpeakWorker } from '@echogarden/espeak-ng-emscripten';
+import createEspeak, { type ESpeakModule, type ESpeakWorker } from '@echogarden/espeak-ng-emscripten';
 import { resample } from '../audio/signal.js';
 import { writeWav } from '../audio/wav.js';
 import { Generator } from '../tensor/random.js';
@@ -105,6 +105,17 @@ function channel(x: Float32Array, sr: number, s: SpeakerSpec, snrDb: number, g: 
   return y;
 }
 
+/**
+ * eSpeak seeds its random generator (breath, flutter) from the clock when the
+ * worker is created; we hand it a clock derived from our seed for that one
+ * synchronous call, so the corpus is reproducible.
+ */
+function seededWorker(m: ESpeakModule, seed: number): ESpeakWorker {
+  const realNow = Date.now;
+  Date.now = () => (seed % 1e6) * 1000;
+  try { return new m.eSpeakNGWorker(); } finally { Date.now = realNow; }
+}
+
 /** Synthesize one utterance at the engine's rate, as float samples. */
 function speak(w: ESpeakWorker, text: string): Float32Array {
   const chunks: Int16Array[] = [];
@@ -134,7 +145,7 @@ export async function synthesizeCorpus(o: SynthOptions): Promise<SpeakerSpec[]> 
     mkdirSync(dir, { recursive: true });
     // a fresh engine per speaker: eSpeak's output repeats exactly only from a fresh instance
     const m = await createEspeak();
-    const w = new m.eSpeakNGWorker();
+    const w = seededWorker(m, o.seed * 100003 + Number(s.id));
     m.FS.writeFile(`/usr/share/espeak-ng-data/voices/!v/specnet${s.id}`, variantFile(s));
     if (w.set_voice(`${s.accent}+specnet${s.id}`, '', 0, 0, 0) !== 0) throw new Error(`synth: eSpeak refused voice ${s.accent}+specnet${s.id}`);
     const engineRate = w.get_samplerate();
@@ -143,7 +154,7 @@ export async function synthesizeCorpus(o: SynthOptions): Promise<SpeakerSpec[]> 
       for (let rep = 0; rep < o.repetitions; rep++) {
         w.set_rate(Math.round(s.rate * g.uniform(0.9, 1.1)));
         w.set_pitch(Math.round(50 + g.uniform(-8, 8)));
-        let x = resample(speak(w, DIGITS[digit]), engineRate, o.sampleRate);
+        let x = await resample(speak(w, DIGITS[digit]), engineRate, o.sampleRate);
         const lead = Math.round(g.uniform(0.05, 0.3) * o.sampleRate), tail = Math.round(g.uniform(0.05, 0.3) * o.sampleRate);
         const padded = new Float32Array(lead + x.length + tail);
         padded.set(x, lead);

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readWav } from '../../src/audio/wav.js';
+import { scanDataset } from '../../src/data/audio_datasets.js';
+import { speakerSpec, synthesizeCorpus } from '../../src/data/synth.js';
+
+const digest = (dir: string): string => {
+  const h = createHash('sha256');
+  for (const s of readdirSync(join(dir, 'data')).sort()) for (const f of readdirSync(join(dir, 'data', s)).sort()) h.update(readFileSync(join(dir, 'data', s, f)));
+  return h.digest('hex');
+};
+
+test('the synthetic corpus: AudioMNIST layout, metadata, one rate, reproducible from its seed', async () => {
+  const a = mkdtempSync(join(tmpdir(), 'specnet-synth-a-')), b = mkdtempSync(join(tmpdir(), 'specnet-synth-b-'));
+  const o = { speakers: 2, repetitions: 1, sampleRate: 8000, seed: 5, femaleFraction: 0.5 };
+  await synthesizeCorpus({ ...o, out: a });
+  await synthesizeCorpus({ ...o, out: b });
+  assert.equal(digest(a), digest(b), 'same seed, same bytes');
+  const ds = scanDataset(a);
+  assert.equal(ds.layout, 'audiomnist');
+  assert.equal(ds.recordings.length, 20);
+  assert.deepEqual(Object.keys(ds.speakers), ['01', '02']);
+  const w = readWav(ds.recordings[0].path);
+  assert.equal(w.sampleRate, 8000);
+  assert.ok(w.samples.length > 2000 && Math.max(...w.samples.map(Math.abs)) > 0.1, 'a clip with sound in it');
+  const c = mkdtempSync(join(tmpdir(), 'specnet-synth-c-'));
+  await synthesizeCorpus({ ...o, seed: 6, out: c });
+  assert.notEqual(digest(c), digest(a), 'another seed, other voices');
+});
+
+test('speakers differ in voice and channel, and the gender mix follows the fraction', () => {
+  const specs = Array.from({ length: 60 }, (_, i) => speakerSpec(0, i, 0.2));
+  const females = specs.filter((s) => s.gender === 'female').length;
+  assert.ok(females >= 6 && females <= 20, `${females} female of 60`);
+  assert.equal(new Set(specs.map((s) => `${s.pitchBase}|${s.formants.join(',')}|${s.accent}`)).size, 60, 'every voice is distinct');
+  assert.ok(new Set(specs.map((s) => s.accent)).size >= 6, 'most accents are used');
+  for (const s of specs) assert.ok(s.gender === 'female' ? s.pitchBase >= 150 : s.pitchBase <= 120);
+});
