@@ -68,11 +68,10 @@ export function featureKey(c: FeatureConfig): string {
 
 const banks = new Map<string, Float32Array>();
 
-/**
- * Log-mel spectrogram [nMels, frames], row 0 = lowest mel band, in dB (torchaudio's
- * MelSpectrogram + AmplitudeToDB('power', top_db)).
- */
-export function logMelSpectrogram(x: Float32Array, c: Pick<FeatureConfig, 'sampleRate' | 'nFft' | 'hopLength' | 'nMels' | 'fMin' | 'fMax' | 'melScale' | 'melNorm' | 'topDb'>): { data: Float32Array; frames: number } {
+type MelSettings = Pick<FeatureConfig, 'sampleRate' | 'nFft' | 'hopLength' | 'nMels' | 'fMin' | 'fMax' | 'melScale' | 'melNorm'>;
+
+/** Mel power spectrogram [nMels, frames], row 0 = lowest band (torchaudio's MelSpectrogram, power 2). */
+export function melSpectrogram(x: Float32Array, c: MelSettings): { data: Float32Array; frames: number } {
   const s = stft(x, { nFft: c.nFft, hopLength: c.hopLength, power: 2 });
   const key = `${s.bins}|${c.nMels}|${c.sampleRate}|${c.fMin}|${c.fMax}|${c.melScale}|${c.melNorm}`;
   let fb = banks.get(key);
@@ -80,9 +79,14 @@ export function logMelSpectrogram(x: Float32Array, c: Pick<FeatureConfig, 'sampl
     fb = melFilterbank(s.bins, { nMels: c.nMels, sampleRate: c.sampleRate, fMin: c.fMin, fMax: c.fMax ?? undefined, scale: c.melScale, norm: c.melNorm });
     banks.set(key, fb);
   }
-  const mel = applyFilterbank(s.data, s.frames, s.bins, fb, c.nMels);
-  amplitudeToDb(mel, { multiplier: 10, topDb: c.topDb });
-  return { data: mel, frames: s.frames };
+  return { data: applyFilterbank(s.data, s.frames, s.bins, fb, c.nMels), frames: s.frames };
+}
+
+/** Log-mel spectrogram in dB: MelSpectrogram + AmplitudeToDB('power', top_db), as torchaudio computes them. */
+export function logMelSpectrogram(x: Float32Array, c: MelSettings & Pick<FeatureConfig, 'topDb'>): { data: Float32Array; frames: number } {
+  const mel = melSpectrogram(x, c);
+  amplitudeToDb(mel.data, { multiplier: 10, topDb: c.topDb });
+  return mel;
 }
 
 /**
