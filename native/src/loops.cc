@@ -4,6 +4,7 @@
 #include <omp.h>
 #include <algorithm>
 #include <cmath>
+#include <vector>
 #include "common.h"
 
 namespace specnet {
@@ -393,7 +394,78 @@ static Napi::Value SumMiddle(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- bilateral filter, OpenCV semantics (see src/vision/bilateral.ts for the formula) ----
+// One image per call on the calling thread (feature extraction runs one worker per core).
+// The inner loop runs along a row for one neighbour offset at a time, so it vectorises
+// across pixels (the LUT lookup becomes a gather), as OpenCV's own SIMD code does.
+// bilateralFilter(src, h, w, d, sigmaColor, sigmaSpace, out)
+static Napi::Value BilateralFilter(const Napi::CallbackInfo& info) {
+  const char* op = "bilateralFilter";
+  const int64_t h = static_cast<int64_t>(num(info, 1, op, "h")), w = static_cast<int64_t>(num(info, 2, op, "w"));
+  const float* src = f32(info, 0, op, "src", h * w, {h, w});
+  const int d = static_cast<int>(num(info, 3, op, "d"));
+  double sc = num(info, 4, op, "sigmaColor"), ss = num(info, 5, op, "sigmaSpace");
+  float* out = f32(info, 6, op, "out", h * w);
+  if (sc <= 0) sc = 1;
+  if (ss <= 0) ss = 1;
+  const double colorCoeff = -0.5 / (sc * sc), spaceCoeff = -0.5 / (ss * ss);
+  int radius = d <= 0 ? static_cast<int>(std::nearbyint(ss * 1.5)) : d / 2;   // nearbyint: half to even, as cvRound
+  radius = std::max(radius, 1);
+  float lo = src[0], hi = src[0];
+  for (int64_t i = 0; i < h * w; i++) { lo = std::min(lo, src[i]); hi = std::max(hi, src[i]); }
+  if (std::abs(lo - hi) < 1.1920929e-7f) { std::copy(src, src + h * w, out); return info.Env().Undefined(); }
+  constexpr int kBins = 1 << 12;
+  const float scaleIndex = static_cast<float>(kBins) / (hi - lo);
+  std::vector<float> lut(kBins + 2);
+  float last = 1.f;
+  for (int i = 0; i < kBins + 2; i++) {
+    if (last > 0.f) { const double v = i / static_cast<double>(scaleIndex); lut[i] = static_cast<float>(std::exp(v * v * colorCoeff)); last = lut[i]; }
+    else lut[i] = 0.f;
+  }
+  const int64_t pw = w + 2 * radius, ph = h + 2 * radius;
+  auto reflect = [](int64_t i, int64_t n) { if (n == 1) return int64_t(0); while (i < 0 || i >= n) i = i < 0 ? -i : 2 * n - 2 - i; return i; };
+  std::vector<float> padded(pw * ph);
+  for (int64_t y = 0; y < ph; y++) {
+    const int64_t sy = reflect(y - radius, h);
+    for (int64_t x = 0; x < pw; x++) padded[y * pw + x] = src[sy * w + reflect(x - radius, w)];
+  }
+  std::vector<float> sw;
+  std::vector<int64_t> ofs;
+  for (int i = -radius; i <= radius; i++)
+    for (int j = -radius; j <= radius; j++) {
+      const double r = std::sqrt(static_cast<double>(i * i + j * j));
+      if (r > radius || (i == 0 && j == 0)) continue;
+      sw.push_back(static_cast<float>(std::exp(r * r * spaceCoeff)));
+      ofs.push_back(i * pw + j);
+    }
+  std::vector<float> sum(w), wsum(w);
+  const float* L = lut.data();
+  for (int64_t y = 0; y < h; y++) {
+    const float* c = padded.data() + (y + radius) * pw + radius;
+    std::fill(sum.begin(), sum.end(), 0.f);
+    std::fill(wsum.begin(), wsum.end(), 0.f);
+    float* S = sum.data();
+    float* WS = wsum.data();
+    for (size_t k = 0; k < ofs.size(); k++) {
+      const float* nb = c + ofs[k];
+      const float s = sw[k];
+      for (int64_t x = 0; x < w; x++) {
+        const float v = nb[x];
+        float alpha = std::abs(v - c[x]) * scaleIndex;
+        const int idx = static_cast<int>(alpha);          // alpha ≥ 0: truncation is floor
+        alpha -= static_cast<float>(idx);
+        const float wt = s * (L[idx] + alpha * (L[idx + 1] - L[idx]));
+        S[x] += v * wt;
+        WS[x] += wt;
+      }
+    }
+    for (int64_t x = 0; x < w; x++) out[y * w + x] = (S[x] + c[x]) / (WS[x] + 1.f);
+  }
+  return info.Env().Undefined();
+}
+
 void RegisterLoops(Napi::Env env, Napi::Object exports) {
+  exports.Set("bilateralFilter", Napi::Function::New(env, BilateralFilter));
   exports.Set("relu", Napi::Function::New(env, Relu));
   exports.Set("reluBackward", Napi::Function::New(env, ReluBackward));
   exports.Set("sumMiddle", Napi::Function::New(env, SumMiddle));

@@ -124,6 +124,10 @@ export interface Backend {
   softmax(x: Storage, rows: number, cols: number, log: boolean): Storage;
   softmaxBackward(gy: Storage, y: Storage, rows: number, cols: number, log: boolean): Storage;
 
+  // ---- image kernels (optional: vision/ falls back to its TypeScript version) ----
+  /** OpenCV-style bilateral filter of a [h, w] float image (src/vision/bilateral.ts has the formula). */
+  bilateralFilter?(src: Float32Array, h: number, w: number, d: number, sigmaColor: number, sigmaSpace: number): Float32Array;
+
   // ---- optimizer steps, in place ----
   sgdStep(p: Storage, g: Storage, momentumBuf: Storage | null, o: SgdOptions): void;
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, o: AdamOptions): void;

@@ -1,3 +1,4 @@
+import { getBackend } from '../backend/index.js';
 import { reflect101 } from './border.js';
 
 export interface BilateralOptions {
@@ -26,9 +27,19 @@ function roundHalfEven(v: number): number {
  * borders. Like OpenCV, the range weight comes from a 4096-bin lookup table
  * over the image's value range with linear interpolation, and a constant image
  * is returned unchanged.
+ *
+ * Runs the backend's kernel when it has one (the native backend: the same
+ * algorithm in C++, vectorised across pixels), else this TypeScript version.
  * @example bilateralFilter(img, 64, 64, { d: 9, sigmaColor: 0.1, sigmaSpace: 5 })
  */
 export function bilateralFilter(src: Float32Array, h: number, w: number, o: BilateralOptions): Float32Array {
+  if (src.length !== h * w) throw new RangeError(`bilateralFilter: ${src.length} values do not fill a ${h}×${w} image`);
+  const B = getBackend();
+  return B.bilateralFilter ? B.bilateralFilter(src, h, w, o.d, o.sigmaColor, o.sigmaSpace) : bilateralFilterReference(src, h, w, o);
+}
+
+/** The bilateral filter in plain TypeScript, written to be read (and the oracle of the native kernel). */
+export function bilateralFilterReference(src: Float32Array, h: number, w: number, o: BilateralOptions): Float32Array {
   if (src.length !== h * w) throw new RangeError(`bilateralFilter: ${src.length} values do not fill a ${h}×${w} image`);
   const sigmaColor = o.sigmaColor > 0 ? o.sigmaColor : 1;
   const sigmaSpace = o.sigmaSpace > 0 ? o.sigmaSpace : 1;

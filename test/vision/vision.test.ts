@@ -1,20 +1,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bilateralFilter } from '../../src/vision/bilateral.js';
+import { bilateralFilter, bilateralFilterReference } from '../../src/vision/bilateral.js';
 import { reflect101 } from '../../src/vision/border.js';
 import { resize } from '../../src/vision/resize.js';
-import { assertClose } from '../helpers.js';
+import { assertClose, onEachBackend } from '../helpers.js';
 import { audioFixtures } from '../audio/fixtures.js';
 
-test('the bilateral filter matches cv2.bilateralFilter within 1e-3 on [0, 1] images', () => {
-  const cases = audioFixtures().bilateral;
-  assert.ok(cases.length >= 10);
-  for (const c of cases) {
-    const [h, w] = c.input.shape;
-    const out = bilateralFilter(Float32Array.from(c.input.data), h, w, { d: c.d, sigmaColor: c.sigmaColor, sigmaSpace: c.sigmaSpace });
-    assertClose(out, c.output.data, { rtol: 0, atol: 1e-3 }, `${c.image} d=${c.d} σc=${c.sigmaColor} σs=${c.sigmaSpace}`);
-  }
-});
+for (const [name, setup] of onEachBackend(() => {})) {
+  test(`the bilateral filter matches cv2.bilateralFilter within 1e-3 on [0, 1] images (${name})`, () => {
+    setup();
+    const cases = audioFixtures().bilateral;
+    assert.ok(cases.length >= 10);
+    for (const c of cases) {
+      const [h, w] = c.input.shape;
+      const out = bilateralFilter(Float32Array.from(c.input.data), h, w, { d: c.d, sigmaColor: c.sigmaColor, sigmaSpace: c.sigmaSpace });
+      assertClose(out, c.output.data, { rtol: 0, atol: 1e-3 }, `${c.image} d=${c.d} σc=${c.sigmaColor} σs=${c.sigmaSpace}`);
+      const ref = bilateralFilterReference(Float32Array.from(c.input.data), h, w, { d: c.d, sigmaColor: c.sigmaColor, sigmaSpace: c.sigmaSpace });
+      assertClose(out, ref, { rtol: 0, atol: 1e-5 }, 'backend vs reference');
+    }
+  });
+}
 
 test('bilateral filter: a constant image is unchanged, an edge survives, noise is smoothed', () => {
   assert.deepEqual([...bilateralFilter(new Float32Array(16).fill(0.3), 4, 4, { d: 5, sigmaColor: 0.1, sigmaSpace: 2 })], new Array(16).fill(0.3).map(Math.fround));

@@ -18,6 +18,7 @@ interface Addon {
   relu(x: Float32Array, y: Float32Array, slope: number): void;
   reluBackward(x: Float32Array, gy: Float32Array, gx: Float32Array, slope: number): void;
   sumMiddle(x: Float32Array, A: number, R: number, B: number, out: Float32Array): void;
+  bilateralFilter(src: Float32Array, h: number, w: number, d: number, sc: number, ss: number, out: Float32Array): void;
   maxPool2dForward(x: Float32Array, xs: number[], p: number[], y: Float32Array, argmax: Int32Array): void;
   maxPool2dBackward(gy: Float32Array, argmax: Int32Array, gx: Float32Array): void;
   pool2dForward(kind: number, x: Float32Array, xs: number[], p: number[], y: Float32Array): ArrayBuffer | null;
@@ -197,6 +198,11 @@ export function loadNativeBackend(): Backend {
       const gx = out(rows * cols);
       A.softmaxBackward(raw(gy), raw(y), rows, cols, log, gx);
       return wrap(gx);
+    },
+    bilateralFilter(src, h, w, d, sigmaColor, sigmaSpace) {
+      const o = out(h * w);
+      A.bilateralFilter(src, h, w, d, sigmaColor, sigmaSpace, o);
+      return o;
     },
     sgdStep(p, g, buf, o) { A.sgdStep(raw(p), raw(g), buf ? raw(buf) : null, o.lr, o.momentum, o.dampening, o.nesterov, o.weightDecay, o.firstStep); },
     adamStep(p, g, m, v, o) { A.adamStep(raw(p), raw(g), raw(m), raw(v), o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.decoupled, o.step); },
