@@ -97,8 +97,9 @@ export function amplitudeToDb(x: Float32Array, o: DbOptions = {}): Float32Array 
   const mult = o.multiplier ?? 10, amin = o.amin ?? 1e-10, ref = o.ref ?? 1;
   const offset = mult * Math.log10(Math.max(amin, ref));
   let max = -Infinity;
+  const k = mult / Math.LN10;               // mult·log10(v) = (mult / ln 10)·ln(v)
   for (let i = 0; i < x.length; i++) {
-    x[i] = mult * Math.log10(Math.max(x[i], amin)) - offset;
+    x[i] = k * Math.log(Math.max(x[i], amin)) - offset;
     if (x[i] > max) max = x[i];
   }
   if (o.topDb !== undefined && o.topDb !== null) {

@@ -69,15 +69,15 @@ export function stft(signal: Float32Array, o: StftOptions): Spectrogram {
   win.set(windowFunction(o.window ?? 'hann', winLength), Math.floor((nFft - winLength) / 2));
   let fft = ffts.get(nFft);
   if (!fft) { fft = new FFT(nFft); ffts.set(nFft, fft); }
-  const frame = new Array<number>(nFft);
+  const frame = new Float64Array(nFft);
   const spectrum = fft.createComplexArray() as number[];
+  // the signal with its reflect padding, so the frame loop needs no index checks
+  const ext = new Float32Array(padded);
+  for (let j = 0; j < padded; j++) { const i = j - pad; ext[j] = i >= 0 && i < n ? signal[i] : signal[reflectIndex(i, n)]; }
   const out = new Float32Array(frames * bins);
   for (let t = 0; t < frames; t++) {
-    const start = t * hop - pad;
-    for (let i = 0; i < nFft; i++) {
-      const j = start + i;
-      frame[i] = (j >= 0 && j < n ? signal[j] : signal[reflectIndex(j, n)]) * win[i];
-    }
+    const start = t * hop;
+    for (let i = 0; i < nFft; i++) frame[i] = ext[start + i] * win[i];
     fft.realTransform(spectrum, frame);
     for (let k = 0; k < bins; k++) {
       const re = spectrum[2 * k], im = spectrum[2 * k + 1];
