@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: oneDNN (the native backend's kernels), and Fashion-MNIST for the example job.
-DEB_PACKAGES=(libdnnl-dev dataset-fashion-mnist)
+# Debian packages: oneDNN and KissFFT (the native backend's kernels), and Fashion-MNIST for the example job.
+DEB_PACKAGES=(libdnnl-dev libkissfft-dev dataset-fashion-mnist)
 
 missing=()
 if command -v dpkg >/dev/null 2>&1; then
@@ -31,11 +31,11 @@ fi
 npm run --silent build
 
 # The native backend (optional: without it specnet runs on the reference backend).
-if [ -f /usr/include/oneapi/dnnl/dnnl.hpp ]; then
+if [ -f /usr/include/oneapi/dnnl/dnnl.hpp ] && [ -f /usr/include/kissfft/kiss_fftr.h ]; then
   if [ ! -f native/build/Release/specnet_native.node ] || [ -n "$(find native/src native/binding.gyp -newer native/build/Release/specnet_native.node 2>/dev/null)" ]; then
     echo "setup: building the native oneDNN backend"
     bash scripts/build-native.sh || echo "setup: the native build failed; specnet will use the reference backend" >&2
   fi
 else
-  echo "setup: oneDNN not installed (libdnnl-dev); specnet will use the reference backend" >&2
+  echo "setup: oneDNN or KissFFT not installed (libdnnl-dev, libkissfft-dev); specnet will use the reference backend" >&2
 fi

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <vector>
+#include <unordered_map>
+#include <kiss_fftr.h>
 #include "common.h"
 
 namespace specnet {
@@ -464,7 +466,42 @@ static Napi::Value BilateralFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- STFT power/magnitude spectrum over KissFFT's real transform ----
+// stftFrames(ext, nFft, hop, frames, window, power, out): ext is the signal already
+// padded (reflect) by the caller; out is [frames, nFft/2 + 1].
+static Napi::Value StftFrames(const Napi::CallbackInfo& info) {
+  const char* op = "stft";
+  const int nFft = static_cast<int>(num(info, 1, op, "nFft"));
+  const int64_t hop = static_cast<int64_t>(num(info, 2, op, "hop")), frames = static_cast<int64_t>(num(info, 3, op, "frames"));
+  if (nFft < 4 || (nFft & 1) || hop < 1 || frames < 1) fail(info.Env(), op, "invalid nFft, hop or frames");
+  const float* ext = f32(info, 0, op, "signal", -1);
+  const int64_t n = info[0].As<Napi::Float32Array>().ElementLength();
+  if ((frames - 1) * hop + nFft > n) fail(info.Env(), op, std::to_string(frames) + " frames of " + std::to_string(nFft) + " do not fit in " + std::to_string(n) + " samples");
+  const float* win = f32(info, 4, op, "window", nFft);
+  const bool magnitude = num(info, 5, op, "power") == 1;
+  const int bins = nFft / 2 + 1;
+  float* out = f32(info, 6, op, "out", frames * bins);
+  static std::unordered_map<int, kiss_fftr_cfg> plans;   // one plan per size, kept for the process
+  kiss_fftr_cfg& plan = plans[nFft];
+  if (!plan) plan = kiss_fftr_alloc(nFft, 0, nullptr, nullptr);
+  if (!plan) fail(info.Env(), op, "KissFFT cannot plan a real FFT of size " + std::to_string(nFft));
+  std::vector<kiss_fft_scalar> frame(nFft);
+  std::vector<kiss_fft_cpx> spec(bins);
+  for (int64_t t = 0; t < frames; t++) {
+    const float* x = ext + t * hop;
+    for (int i = 0; i < nFft; i++) frame[i] = x[i] * win[i];
+    kiss_fftr(plan, frame.data(), spec.data());
+    float* o = out + t * bins;
+    for (int k = 0; k < bins; k++) {
+      const float p = spec[k].r * spec[k].r + spec[k].i * spec[k].i;
+      o[k] = magnitude ? std::sqrt(p) : p;
+    }
+  }
+  return info.Env().Undefined();
+}
+
 void RegisterLoops(Napi::Env env, Napi::Object exports) {
+  exports.Set("stftFrames", Napi::Function::New(env, StftFrames));
   exports.Set("bilateralFilter", Napi::Function::New(env, BilateralFilter));
   exports.Set("relu", Napi::Function::New(env, Relu));
   exports.Set("reluBackward", Napi::Function::New(env, ReluBackward));

@@ -1,4 +1,5 @@
 import FFT from 'fft.js';
+import { getBackend } from '../backend/index.js';
 
 export interface StftOptions {
   nFft: number;
@@ -45,7 +46,8 @@ const ffts = new Map<number, FFT>();
  * Short-time Fourier transform of a mono signal, as |X|^power per frame and
  * one-sided bin. Matches torch.stft(center=True, pad_mode='reflect',
  * onesided=True) followed by abs().pow(power), as torchaudio's Spectrogram does.
- * The FFT is fft.js (radix-4); nFft must be a power of two ≥ 4.
+ * The FFT is the backend's when it has one (native: KissFFT), else fft.js (radix-4);
+ * nFft must be a power of two ≥ 4.
  */
 export function stft(signal: Float32Array, o: StftOptions): Spectrogram {
   const nFft = o.nFft;
@@ -67,13 +69,15 @@ export function stft(signal: Float32Array, o: StftOptions): Spectrogram {
   // the window, zero-padded to nFft and centred (torch.stft)
   const win = new Float64Array(nFft);
   win.set(windowFunction(o.window ?? 'hann', winLength), Math.floor((nFft - winLength) / 2));
+  // the signal with its reflect padding, so the frame loop needs no index checks
+  const ext = new Float32Array(padded);
+  for (let j = 0; j < padded; j++) { const i = j - pad; ext[j] = i >= 0 && i < n ? signal[i] : signal[reflectIndex(i, n)]; }
+  const B = getBackend();
+  if (B.stftFrames) return { data: B.stftFrames(ext, nFft, hop, frames, Float32Array.from(win), power), frames, bins };
   let fft = ffts.get(nFft);
   if (!fft) { fft = new FFT(nFft); ffts.set(nFft, fft); }
   const frame = new Float64Array(nFft);
   const spectrum = fft.createComplexArray() as number[];
-  // the signal with its reflect padding, so the frame loop needs no index checks
-  const ext = new Float32Array(padded);
-  for (let j = 0; j < padded; j++) { const i = j - pad; ext[j] = i >= 0 && i < n ? signal[i] : signal[reflectIndex(i, n)]; }
   const out = new Float32Array(frames * bins);
   for (let t = 0; t < frames; t++) {
     const start = t * hop;

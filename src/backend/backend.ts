@@ -127,6 +127,8 @@ export interface Backend {
   // ---- image kernels (optional: vision/ falls back to its TypeScript version) ----
   /** OpenCV-style bilateral filter of a [h, w] float image (src/vision/bilateral.ts has the formula). */
   bilateralFilter?(src: Float32Array, h: number, w: number, d: number, sigmaColor: number, sigmaSpace: number): Float32Array;
+  /** Optional audio kernel: |FFT(window · frame)|^power of each frame of an already padded signal → [frames, nFft/2+1]. */
+  stftFrames?(padded: Float32Array, nFft: number, hop: number, frames: number, window: Float32Array, power: 1 | 2): Float32Array;
 
   // ---- optimizer steps, in place ----
   sgdStep(p: Storage, g: Storage, momentumBuf: Storage | null, o: SgdOptions): void;

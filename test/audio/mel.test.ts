@@ -4,10 +4,11 @@ import { logMelSpectrogram } from '../../src/audio/features.js';
 import { hzToMel, melFilterbank, melToHz } from '../../src/audio/mel.js';
 import { stft } from '../../src/audio/stft.js';
 import { readWav } from '../../src/audio/wav.js';
-import { assertClose } from '../helpers.js';
+import { assertClose, onEachBackend } from '../helpers.js';
 import { audioFixtures, fixtureWav } from './fixtures.js';
 
-test('log-mel spectrograms of real speech match torchaudio (MelSpectrogram + AmplitudeToDB)', () => {
+for (const [name, setup] of onEachBackend(() => {})) test(`log-mel spectrograms of real speech match torchaudio (MelSpectrogram + AmplitudeToDB) (${name})`, () => {
+  setup();
   const cases = audioFixtures().mel;
   assert.ok(cases.length >= 6);
   let worst = 0;

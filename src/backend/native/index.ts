@@ -19,6 +19,7 @@ interface Addon {
   reluBackward(x: Float32Array, gy: Float32Array, gx: Float32Array, slope: number): void;
   sumMiddle(x: Float32Array, A: number, R: number, B: number, out: Float32Array): void;
   bilateralFilter(src: Float32Array, h: number, w: number, d: number, sc: number, ss: number, out: Float32Array): void;
+  stftFrames(padded: Float32Array, nFft: number, hop: number, frames: number, window: Float32Array, power: number, out: Float32Array): void;
   maxPool2dForward(x: Float32Array, xs: number[], p: number[], y: Float32Array, argmax: Int32Array): void;
   maxPool2dBackward(gy: Float32Array, argmax: Int32Array, gx: Float32Array): void;
   pool2dForward(kind: number, x: Float32Array, xs: number[], p: number[], y: Float32Array): ArrayBuffer | null;
@@ -202,6 +203,11 @@ export function loadNativeBackend(): Backend {
     bilateralFilter(src, h, w, d, sigmaColor, sigmaSpace) {
       const o = out(h * w);
       A.bilateralFilter(src, h, w, d, sigmaColor, sigmaSpace, o);
+      return o;
+    },
+    stftFrames(padded, nFft, hop, frames, window, power) {
+      const o = out(frames * (nFft / 2 + 1));
+      A.stftFrames(padded, nFft, hop, frames, window, power, o);
       return o;
     },
     sgdStep(p, g, buf, o) { A.sgdStep(raw(p), raw(g), buf ? raw(buf) : null, o.lr, o.momentum, o.dampening, o.nesterov, o.weightDecay, o.firstStep); },
