@@ -500,7 +500,43 @@ static Napi::Value StftFrames(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- mel filterbank + dB in one pass ----
+// melDb(spec [frames, bins], frames, bins, fb [bins, nMels], nMels, topDb (<0: none), out [nMels, frames]):
+// out[m, t] = 10·log10(max(Σ_k spec[t,k]·fb[k,m], 1e-10)), then the top_db floor (torchaudio's AmplitudeToDB).
+static Napi::Value MelDb(const Napi::CallbackInfo& info) {
+  const char* op = "melDb";
+  const int64_t frames = static_cast<int64_t>(num(info, 1, op, "frames")), bins = static_cast<int64_t>(num(info, 2, op, "bins"));
+  const int64_t nMels = static_cast<int64_t>(num(info, 4, op, "nMels"));
+  const float* spec = f32(info, 0, op, "spec", frames * bins, {frames, bins});
+  const float* fb = f32(info, 3, op, "fb", bins * nMels, {bins, nMels});
+  const double topDb = num(info, 5, op, "topDb");
+  float* out = f32(info, 6, op, "out", nMels * frames);
+  // each triangle's support, so the sum skips the zeros
+  std::vector<int64_t> lo(nMels, bins), hi(nMels, 0);
+  for (int64_t k = 0; k < bins; k++)
+    for (int64_t m = 0; m < nMels; m++)
+      if (fb[k * nMels + m] != 0.f) { lo[m] = std::min(lo[m], k); hi[m] = k + 1; }
+  float mx = -INFINITY;
+  const float scale = 10.f / std::log(10.f);
+  for (int64_t m = 0; m < nMels; m++) {
+    for (int64_t t = 0; t < frames; t++) {
+      const float* row = spec + t * bins;
+      float acc = 0.f;
+      for (int64_t k = lo[m]; k < hi[m]; k++) acc += row[k] * fb[k * nMels + m];
+      const float db = scale * std::log(std::max(acc, 1e-10f));
+      out[m * frames + t] = db;
+      mx = std::max(mx, db);
+    }
+  }
+  if (topDb >= 0) {
+    const float floor = mx - static_cast<float>(topDb);
+    for (int64_t i = 0; i < nMels * frames; i++) out[i] = std::max(out[i], floor);
+  }
+  return info.Env().Undefined();
+}
+
 void RegisterLoops(Napi::Env env, Napi::Object exports) {
+  exports.Set("melDb", Napi::Function::New(env, MelDb));
   exports.Set("stftFrames", Napi::Function::New(env, StftFrames));
   exports.Set("bilateralFilter", Napi::Function::New(env, BilateralFilter));
   exports.Set("relu", Napi::Function::New(env, Relu));

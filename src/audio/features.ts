@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { getBackend } from '../backend/index.js';
 import { bilateralFilter, type BilateralOptions } from '../vision/bilateral.js';
 import { resize, type Interpolation } from '../vision/resize.js';
 import type { Generator } from '../tensor/random.js';
@@ -70,20 +71,29 @@ const banks = new Map<string, Float32Array>();
 
 type MelSettings = Pick<FeatureConfig, 'sampleRate' | 'nFft' | 'hopLength' | 'nMels' | 'fMin' | 'fMax' | 'melScale' | 'melNorm'>;
 
+function filterbankFor(bins: number, c: MelSettings): Float32Array {
+  const key = `${bins}|${c.nMels}|${c.sampleRate}|${c.fMin}|${c.fMax}|${c.melScale}|${c.melNorm}`;
+  let fb = banks.get(key);
+  if (!fb) {
+    fb = melFilterbank(bins, { nMels: c.nMels, sampleRate: c.sampleRate, fMin: c.fMin, fMax: c.fMax ?? undefined, scale: c.melScale, norm: c.melNorm });
+    banks.set(key, fb);
+  }
+  return fb;
+}
+
 /** Mel power spectrogram [nMels, frames], row 0 = lowest band (torchaudio's MelSpectrogram, power 2). */
 export function melSpectrogram(x: Float32Array, c: MelSettings): { data: Float32Array; frames: number } {
   const s = stft(x, { nFft: c.nFft, hopLength: c.hopLength, power: 2 });
-  const key = `${s.bins}|${c.nMels}|${c.sampleRate}|${c.fMin}|${c.fMax}|${c.melScale}|${c.melNorm}`;
-  let fb = banks.get(key);
-  if (!fb) {
-    fb = melFilterbank(s.bins, { nMels: c.nMels, sampleRate: c.sampleRate, fMin: c.fMin, fMax: c.fMax ?? undefined, scale: c.melScale, norm: c.melNorm });
-    banks.set(key, fb);
-  }
-  return { data: applyFilterbank(s.data, s.frames, s.bins, fb, c.nMels), frames: s.frames };
+  return { data: applyFilterbank(s.data, s.frames, s.bins, filterbankFor(s.bins, c), c.nMels), frames: s.frames };
 }
 
 /** Log-mel spectrogram in dB: MelSpectrogram + AmplitudeToDB('power', top_db), as torchaudio computes them. */
 export function logMelSpectrogram(x: Float32Array, c: MelSettings & Pick<FeatureConfig, 'topDb'>): { data: Float32Array; frames: number } {
+  const B = getBackend();
+  if (B.melDb) {   // the native backend does filterbank and dB in one pass
+    const s = stft(x, { nFft: c.nFft, hopLength: c.hopLength, power: 2 });
+    return { data: B.melDb(s.data, s.frames, s.bins, filterbankFor(s.bins, c), c.nMels, c.topDb), frames: s.frames };
+  }
   const mel = melSpectrogram(x, c);
   amplitudeToDb(mel.data, { multiplier: 10, topDb: c.topDb });
   return mel;

@@ -129,6 +129,8 @@ export interface Backend {
   bilateralFilter?(src: Float32Array, h: number, w: number, d: number, sigmaColor: number, sigmaSpace: number): Float32Array;
   /** Optional audio kernel: |FFT(window · frame)|^power of each frame of an already padded signal → [frames, nFft/2+1]. */
   stftFrames?(padded: Float32Array, nFft: number, hop: number, frames: number, window: Float32Array, power: 1 | 2): Float32Array;
+  /** Optional audio kernel: mel filterbank then 10·log10 with a top_db floor (null: none) → [nMels, frames]. */
+  melDb?(spec: Float32Array, frames: number, bins: number, fb: Float32Array, nMels: number, topDb: number | null): Float32Array;
 
   // ---- optimizer steps, in place ----
   sgdStep(p: Storage, g: Storage, momentumBuf: Storage | null, o: SgdOptions): void;

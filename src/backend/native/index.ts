@@ -19,6 +19,7 @@ interface Addon {
   reluBackward(x: Float32Array, gy: Float32Array, gx: Float32Array, slope: number): void;
   sumMiddle(x: Float32Array, A: number, R: number, B: number, out: Float32Array): void;
   bilateralFilter(src: Float32Array, h: number, w: number, d: number, sc: number, ss: number, out: Float32Array): void;
+  melDb(spec: Float32Array, frames: number, bins: number, fb: Float32Array, nMels: number, topDb: number, out: Float32Array): void;
   stftFrames(padded: Float32Array, nFft: number, hop: number, frames: number, window: Float32Array, power: number, out: Float32Array): void;
   maxPool2dForward(x: Float32Array, xs: number[], p: number[], y: Float32Array, argmax: Int32Array): void;
   maxPool2dBackward(gy: Float32Array, argmax: Int32Array, gx: Float32Array): void;
@@ -203,6 +204,11 @@ export function loadNativeBackend(): Backend {
     bilateralFilter(src, h, w, d, sigmaColor, sigmaSpace) {
       const o = out(h * w);
       A.bilateralFilter(src, h, w, d, sigmaColor, sigmaSpace, o);
+      return o;
+    },
+    melDb(spec, frames, bins, fb, nMels, topDb) {
+      const o = out(nMels * frames);
+      A.melDb(spec, frames, bins, fb, nMels, topDb === null || !Number.isFinite(topDb) ? -1 : topDb, o);
       return o;
     },
     stftFrames(padded, nFft, hop, frames, window, power) {
