@@ -4,8 +4,12 @@ Prints one JSON object per line: {"task", "value", "threads"}."""
 import argparse
 import io
 import json
-import time
+import os
+import sys
 import wave
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peer_timing  # noqa: E402
 
 import cv2
 import numpy as np
@@ -23,21 +27,7 @@ cv2.setNumThreads(args.threads)
 
 
 def timed(step):
-    """Calls per second: best of 3 windows after a 0.5 s warm-up (as bench/audio.ts)."""
-    w0 = time.perf_counter()
-    while time.perf_counter() - w0 < 0.5:
-        step()
-    best = 0.0
-    for _ in range(3):
-        n, t0 = 0, time.perf_counter()
-        while True:
-            step()
-            n += 1
-            dt = time.perf_counter() - t0
-            if dt >= args.seconds / 3:
-                best = max(best, n / dt)
-                break
-    return best
+    return peer_timing.timed(step, args.seconds, warmup=0.5)
 
 
 raw = open(args.wav, "rb").read()

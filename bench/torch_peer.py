@@ -5,10 +5,14 @@ Prints one JSON object per line: {"model", "mode", "images_per_s", "threads"}.
 Run by bench/run.ts with Debian's python3-torch, once per thread setting."""
 import argparse
 import json
-import time
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peer_timing  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--threads", type=int, required=True)
@@ -77,23 +81,7 @@ MODELS = {
 
 
 def timed(step, batch):
-    """Best of 3 windows of about seconds/3 (at least 2 steps each) after a warm-up of at least
-    2 steps and 1 second, as bench/run.ts does."""
-    w0, i = time.perf_counter(), 0
-    while i < 2 or time.perf_counter() - w0 < 1.0:
-        step()
-        i += 1
-    best = 0.0
-    for _ in range(3):
-        n, t0 = 0, time.perf_counter()
-        while True:
-            step()
-            n += 1
-            dt = time.perf_counter() - t0
-            if dt >= args.seconds / 3 and n >= 2:
-                best = max(best, n * batch / dt)
-                break
-    return best
+    return peer_timing.timed(step, args.seconds, batch)
 
 
 if args.matmul:
