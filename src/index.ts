@@ -16,4 +16,8 @@ export * from './models/mlp.js';
 export * from './models/lenet5.js';
 export * from './models/registry.js';
 export * from './models/resnet.js';
+export * from './models/mobilenetv2.js';
+export * from './models/efficientnet.js';
+export * from './models/densenet.js';
+export * from './models/googlenet.js';
 export * from './data/mnist.js';

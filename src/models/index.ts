@@ -2,3 +2,8 @@ export * from './mlp.js';
 export * from './lenet5.js';
 export * from './registry.js';
 export * from './resnet.js';
+export * from './blocks.js';
+export * from './mobilenetv2.js';
+export * from './efficientnet.js';
+export * from './densenet.js';
+export * from './googlenet.js';

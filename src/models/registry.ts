@@ -2,6 +2,10 @@ import type { Module } from '../nn/module.js';
 import { LeNet5, type LeNet5Options } from './lenet5.js';
 import { MLP, type MLPOptions } from './mlp.js';
 import { resnet18, resnetSmall, type ResNetOptions } from './resnet.js';
+import { MobileNetV2 } from './mobilenetv2.js';
+import { EfficientNetB0 } from './efficientnet.js';
+import { densenet121 } from './densenet.js';
+import { GoogLeNet } from './googlenet.js';
 
 export interface ModelOptions extends LeNet5Options, MLPOptions, Omit<ResNetOptions, 'inChannels' | 'numClasses'> {}
 
@@ -10,6 +14,10 @@ const MODELS: Record<string, (o: ModelOptions) => Module> = {
   lenet5: (o) => new LeNet5(o),
   resnet18: (o) => resnet18(o),
   resnet_small: (o) => resnetSmall(o),
+  mobilenetv2: (o) => new MobileNetV2(o),
+  efficientnet_b0: (o) => new EfficientNetB0(o),
+  densenet121: (o) => densenet121(o),
+  googlenet: (o) => new GoogLeNet(o),
 };
 
 export function modelNames(): string[] { return Object.keys(MODELS); }

@@ -1,4 +1,4 @@
-import { elu, leakyRelu, logSoftmax, relu, sigmoid, silu, softmax, tanh } from '../../autograd/ops/index.js';
+import { clamp, elu, leakyRelu, logSoftmax, relu, sigmoid, silu, softmax, tanh } from '../../autograd/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 
@@ -13,6 +13,8 @@ export class ELU extends Module {
   forward(x: Tensor): Tensor { return elu(x, this.alpha); }
   protected override extraRepr(): string { return `alpha=${this.alpha}`; }
 }
+/** min(max(x, 0), 6) (MobileNetV2's activation). */
+export class ReLU6 extends Module { forward(x: Tensor): Tensor { return clamp(x, 0, 6); } }
 export class Sigmoid extends Module { forward(x: Tensor): Tensor { return sigmoid(x); } }
 export class Tanh extends Module { forward(x: Tensor): Tensor { return tanh(x); } }
 export class SiLU extends Module { forward(x: Tensor): Tensor { return silu(x); } }
@@ -28,6 +30,7 @@ export class LogSoftmax extends Module {
 
 const ACTIVATIONS = {
   relu: () => new ReLU(),
+  relu6: () => new ReLU6(),
   leaky_relu: () => new LeakyReLU(),
   elu: () => new ELU(),
   sigmoid: () => new Sigmoid(),
