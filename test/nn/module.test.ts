@@ -76,7 +76,7 @@ for (const [name, setup] of onEachBackend(() => {})) {
       assert.throws(() => new Conv2d(3, 8, 3).forward(zeros([1, 8, 8, 1])), /Conv2d\(3, 8\): input \[1, 8, 8, 1\] should be \[N, H, W, 3\]/);
       assert.throws(() => new BatchNorm2d(4).forward(zeros([2, 3, 3, 3])), /BatchNorm2d\(4\): input \[2, 3, 3, 3\]/);
       assert.throws(() => new MaxPool2d(2).forward(zeros([4, 4])), /maxPool2d: expected input \[N, H, W, C\] of rank 4/);
-      assert.throws(() => activation('swishy'), /unknown activation 'swishy' \(known: relu, leaky_relu, elu, sigmoid, tanh, silu, identity\)/);
+      assert.throws(() => activation('swishy'), /unknown activation 'swishy' \(known: relu, relu6, leaky_relu, elu, sigmoid, tanh, silu, identity\)/);
     });
   });
 
