@@ -10,7 +10,9 @@ import { GoogLeNet } from './googlenet.js';
 export interface ModelOptions extends LeNet5Options, MLPOptions, Omit<ResNetOptions, 'inChannels' | 'numClasses'> {}
 
 const MODELS: Record<string, (o: ModelOptions) => Module> = {
-  mlp: (o) => new MLP(o),
+  // an MLP on images: the input size, when given, fixes the number of input features
+  mlp: (o) => new MLP({ ...o, inFeatures: o.inFeatures ?? (o.inputSize === undefined ? undefined
+    : (typeof o.inputSize === 'number' ? o.inputSize ** 2 : o.inputSize[0] * o.inputSize[1]) * (o.inChannels ?? 1)) }),
   lenet5: (o) => new LeNet5(o),
   resnet18: (o) => resnet18(o),
   resnet_small: (o) => resnetSmall(o),

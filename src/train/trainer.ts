@@ -1,0 +1,257 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { noGrad } from '../autograd/index.js';
+import { specAugmentBatch, specAugmentPolicy } from '../augment/specaugment.js';
+import { batchIndices } from '../data/loader.js';
+import { createModel, type ModelOptions } from '../models/registry.js';
+import { crossEntropy } from '../nn/loss.js';
+import type { Module } from '../nn/module.js';
+import { Adagrad, Adam, AdamW, clipGradNorm, CosineAnnealingLR, ExponentialLR, LinearWarmupLR, type LRScheduler, type Optimizer, RMSprop, SGD, StepLR } from '../optim/index.js';
+import { tensor } from '../tensor/create.js';
+import { defaultGenerator, Generator, manualSeed } from '../tensor/random.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { classificationReport, type ClassificationReport } from './metrics.js';
+
+/** Everything that defines one training run (saved in its checkpoints). */
+export interface TrainConfig {
+  model: string;
+  modelOptions?: ModelOptions;
+  epochs: number;
+  batchSize: number;
+  optimizer: 'adam' | 'adamw' | 'sgd' | 'rmsprop' | 'adagrad';
+  lr: number;
+  weightDecay: number;
+  /** SGD momentum (ignored by the others). */
+  momentum: number;
+  schedule: 'none' | 'cosine' | 'step' | 'exponential';
+  warmupEpochs: number;
+  /** Stop when validation macro F1 has not improved for this many epochs (0: never). */
+  patience: number;
+  /** SpecAugment policy for training batches ('none': off). */
+  augment: string;
+  labelSmoothing: number;
+  /** Clip the global gradient norm (0: off). */
+  clipNorm: number;
+  seed: number;
+}
+
+export const DEFAULT_TRAIN: TrainConfig = {
+  model: 'lenet5', epochs: 10, batchSize: 64, optimizer: 'adam', lr: 1e-3, weightDecay: 0, momentum: 0.9,
+  schedule: 'cosine', warmupEpochs: 0, patience: 0, augment: 'none', labelSmoothing: 0, clipNorm: 0, seed: 0,
+};
+
+/** Images [count, height, width] (one channel) with integer labels. */
+export interface ImageData { images: Float32Array; labels: Int32Array }
+
+export interface TrainData {
+  train: ImageData;
+  validation: ImageData;
+  test?: ImageData;
+  height: number;
+  width: number;
+  numClasses: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  valMacroF1: number;
+  lr: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface TrainCallbacks {
+  onEpoch?(r: EpochRecord): void;
+  /** After each training batch: global step, batch loss, batches done in this epoch and their total. */
+  onBatch?(step: number, loss: number, batch: number, batches: number): void;
+  /** Polled between batches: true stops the run cleanly (a checkpoint is saved, resumable). */
+  shouldStop?(): boolean;
+}
+
+export interface TrainResult {
+  status: 'completed' | 'early-stopped' | 'stopped' | 'diverged';
+  message?: string;
+  history: EpochRecord[];
+  bestEpoch: number;
+  bestValMacroF1: number;
+  /** The best checkpoint's evaluation on the test split, when there is one. */
+  test?: ClassificationReport & { loss: number };
+  checkpoints: { last: string; best: string };
+  trainSeconds: number;
+  imagesPerSecond: number;
+  parameters: number;
+}
+
+/** A NaN or exploding loss: the run stops with this message and the last good checkpoint stays. */
+export class DivergedError extends Error {}
+
+export function makeOptimizer(c: TrainConfig, params: [string, import('../tensor/tensor.js').Tensor][]): Optimizer {
+  switch (c.optimizer) {
+    case 'adam': return new Adam(params, { lr: c.lr, weightDecay: c.weightDecay });
+    case 'adamw': return new AdamW(params, { lr: c.lr, weightDecay: c.weightDecay });
+    case 'sgd': return new SGD(params, { lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay, nesterov: c.momentum > 0 });
+    case 'rmsprop': return new RMSprop(params, { lr: c.lr, weightDecay: c.weightDecay });
+    case 'adagrad': return new Adagrad(params, { lr: c.lr, weightDecay: c.weightDecay });
+    default: throw new Error(`unknown optimizer '${c.optimizer as string}' (known: adam, adamw, sgd, rmsprop, adagrad)`);
+  }
+}
+
+/** The LR schedule, stepped once per epoch. */
+export function makeSchedule(c: TrainConfig, opt: Optimizer): LRScheduler | null {
+  const main = c.schedule === 'cosine' ? (o: Optimizer) => new CosineAnnealingLR(o, Math.max(1, c.epochs - c.warmupEpochs))
+    : c.schedule === 'step' ? (o: Optimizer) => new StepLR(o, Math.max(1, Math.floor(c.epochs / 3)), 0.1)
+      : c.schedule === 'exponential' ? (o: Optimizer) => new ExponentialLR(o, 0.9)
+        : c.schedule === 'none' ? null : (() => { throw new Error(`unknown schedule '${c.schedule as string}' (known: none, cosine, step, exponential)`); })();
+  if (c.warmupEpochs > 0) {
+    const inner = main ? main(opt) : null;
+    return new LinearWarmupLR(opt, c.warmupEpochs, 0.1, inner ? (t) => inner.factor(t) : undefined);
+  }
+  return main ? main(opt) : null;
+}
+
+function batchOf(d: ImageData, idx: Int32Array, size: number): Float32Array {
+  const x = new Float32Array(idx.length * size);
+  idx.forEach((k, i) => x.set(d.images.subarray(k * size, (k + 1) * size), i * size));
+  return x;
+}
+
+/** Loss and classification report of a model on a split, in eval mode, without the graph. */
+export function evaluate(model: Module, d: ImageData, h: number, w: number, numClasses: number, batchSize = 256): ClassificationReport & { loss: number; predictions: Int32Array } {
+  const size = h * w, n = d.labels.length;
+  const predictions = new Int32Array(n);
+  let lossSum = 0;
+  const was = model.training;
+  model.eval();
+  try {
+    noGrad(() => {
+      for (const idx of batchIndices(n, { batchSize })) {
+        const x = tensor(batchOf(d, idx, size), [idx.length, h, w, 1]);
+        const logits = model.forward(x);
+        const y = Int32Array.from(idx, (k) => d.labels[k]);
+        lossSum += crossEntropy(logits, y).item() * idx.length;
+        const p = logits.argmax(1).toArray();
+        idx.forEach((k, i) => { predictions[k] = p[i]; });
+      }
+    });
+  } finally { model.train(was); }
+  return { ...classificationReport(d.labels, predictions, numClasses), loss: lossSum / Math.max(n, 1), predictions };
+}
+
+/**
+ * Train one model: epochs of shuffled mini-batches (SpecAugment on training batches
+ * only), evaluation on the validation split after each epoch, the LR schedule,
+ * early stopping on validation macro F1, `last` and `best` checkpoints every epoch,
+ * and the best model's report on the test split at the end.
+ * With `resume`, continues from `outDir/last.safetensors` (model, optimizer, schedule,
+ * random generators, epoch, history).
+ */
+export async function train(config: TrainConfig, data: TrainData, o: { outDir: string; resume?: boolean; callbacks?: TrainCallbacks; meta?: Record<string, unknown> }): Promise<TrainResult> {
+  const c = { ...DEFAULT_TRAIN, ...config };
+  const { height: h, width: w, numClasses } = data;
+  for (const [name, d] of Object.entries({ train: data.train, validation: data.validation, ...(data.test ? { test: data.test } : {}) })) {
+    if (d.images.length !== d.labels.length * h * w) throw new RangeError(`train: the ${name} split has ${d.images.length} values for ${d.labels.length} images of ${h}×${w}`);
+    if (d.labels.length === 0) throw new RangeError(`train: the ${name} split is empty`);
+  }
+  mkdirSync(o.outDir, { recursive: true });
+  const paths = { last: join(o.outDir, 'last.safetensors'), best: join(o.outDir, 'best.safetensors') };
+  manualSeed(c.seed);
+  const model = createModel(c.model, { ...c.modelOptions, inChannels: 1, numClasses, inputSize: [h, w] });
+  const opt = makeOptimizer(c, model.namedParameters());
+  const schedule = makeSchedule(c, opt);
+  const augGen = new Generator(c.seed + 1);
+  const policy = c.augment === 'none' ? null : specAugmentPolicy(c.augment);
+  let history: EpochRecord[] = [];
+  let bestEpoch = 0, bestF1 = -1, startEpoch = 1, step = 0;
+  const baseMeta = { model: c.model, modelOptions: { ...c.modelOptions, inChannels: 1, numClasses, inputSize: [h, w] }, config: c, ...o.meta };
+  /** Where a stopped epoch stood, so that resuming skips the batches already done. */
+  interface Partial { epoch: number; batches: number; lossSum: number; correct: number; count: number; seconds: number }
+  const save = (path: string, epoch: number, partial: Partial | null = null) => saveCheckpoint(path, model, {
+    ...baseMeta, epoch, step, history, bestEpoch, bestValMacroF1: bestF1, scheduleStep: schedule?.t ?? 0,
+    rng: { augment: augGen.getState(), default: defaultGenerator.getState() }, partial,
+  }, opt);
+  let partial: Partial | null = null;
+
+  if (o.resume && existsSync(paths.last)) {
+    const meta = loadCheckpoint(paths.last, model, c.model, opt) as unknown as { epoch: number; step: number; history: EpochRecord[]; bestEpoch: number; bestValMacroF1: number; scheduleStep: number; rng: { augment: number[]; default: number[] }; partial: Partial | null };
+    startEpoch = meta.epoch + 1; step = meta.step; history = meta.history; bestEpoch = meta.bestEpoch; bestF1 = meta.bestValMacroF1;
+    partial = meta.partial;
+    schedule?.setStep(meta.scheduleStep);
+    // JSON turns NaN (an empty spare normal) into null: restore it as NaN
+    augGen.setState(meta.rng.augment.map((v) => (v === null ? NaN : v)));
+    defaultGenerator.setState(meta.rng.default.map((v) => (v === null ? NaN : v)));
+  }
+
+  const size = h * w;
+  let status: TrainResult['status'] = 'completed';
+  let message: string | undefined;
+  let trainSeconds = history.reduce((s, r) => s + r.seconds, 0), seen = history.reduce((s, r) => s + r.imagesPerSecond * r.seconds, 0);
+  for (let epoch = startEpoch; epoch <= c.epochs; epoch++) {
+    model.train();
+    const resumed = partial && partial.epoch === epoch ? partial : null;
+    partial = null;
+    const t0 = performance.now() - (resumed?.seconds ?? 0) * 1000;
+    let lossSum = resumed?.lossSum ?? 0, correct = resumed?.correct ?? 0, count = resumed?.count ?? 0, b = 0;
+    const batches = Math.ceil(data.train.labels.length / c.batchSize);
+    for (const idx of batchIndices(data.train.labels.length, { batchSize: c.batchSize, shuffle: true, seed: c.seed }, epoch)) {
+      if (resumed && b < resumed.batches) { b++; continue; }   // done before the stop
+      let xs = batchOf(data.train, idx, size);
+      if (policy) xs = specAugmentBatch(xs, idx.length, h, w, policy, augGen);
+      const y = Int32Array.from(idx, (k) => data.train.labels[k]);
+      const logits = model.forward(tensor(xs, [idx.length, h, w, 1]));
+      const loss = crossEntropy(logits, y, { labelSmoothing: c.labelSmoothing });
+      const l = loss.item();
+      if (!Number.isFinite(l) || l > 1e4) {
+        status = 'diverged';
+        message = `the loss became ${l} at epoch ${epoch}, batch ${b + 1} (lr ${opt.lr}); stopped, the last good checkpoint is ${existsSync(paths.last) ? paths.last : 'none (no epoch finished)'}. Try a lower --lr or --clip-norm.`;
+        break;
+      }
+      opt.zeroGrad();
+      loss.backward();
+      if (c.clipNorm > 0) clipGradNorm(model.parameters(), c.clipNorm);
+      opt.step();
+      step++; b++;
+      lossSum += l * idx.length; count += idx.length;
+      const p = logits.argmax(1).toArray();
+      p.forEach((v, i) => { if (v === y[i]) correct++; });
+      o.callbacks?.onBatch?.(step, l, b, batches);
+      await new Promise<void>((r) => setImmediate(r));           // let Ctrl-C, progress and the dashboard run
+      if (o.callbacks?.shouldStop?.()) { status = 'stopped'; break; }
+    }
+    if (status === 'diverged') break;
+    const seconds = (performance.now() - t0) / 1000;
+    if (status === 'stopped') {
+      // save exactly where we are; resuming skips the batches already done (the data order is fixed by the seed)
+      save(paths.last, epoch - 1, { epoch, batches: b, lossSum, correct, count, seconds });
+      message = `stopped during epoch ${epoch} after batch ${b}; resume continues from there`;
+      break;
+    }
+    schedule?.step();
+    const val = evaluate(model, data.validation, h, w, numClasses);
+    trainSeconds += seconds; seen += count;
+    const rec: EpochRecord = {
+      epoch, trainLoss: lossSum / count, trainAccuracy: correct / count, valLoss: val.loss, valAccuracy: val.accuracy,
+      valMacroF1: val.macroF1, lr: opt.lr, seconds, imagesPerSecond: count / seconds,
+    };
+    history.push(rec);
+    if (val.macroF1 > bestF1) { bestF1 = val.macroF1; bestEpoch = epoch; save(paths.best, epoch); }
+    save(paths.last, epoch);
+    o.callbacks?.onEpoch?.(rec);
+    if (c.patience > 0 && epoch - bestEpoch >= c.patience) { status = 'early-stopped'; message = `no better validation macro F1 for ${c.patience} epochs`; break; }
+  }
+  let test: TrainResult['test'];
+  if (data.test && existsSync(paths.best) && status !== 'stopped') {
+    const best = createModel(c.model, { ...c.modelOptions, inChannels: 1, numClasses, inputSize: [h, w] });
+    loadCheckpoint(paths.best, best, c.model);
+    const { predictions: _p, ...report } = evaluate(best, data.test, h, w, numClasses);
+    void _p;
+    test = report;
+  }
+  return {
+    status, message, history, bestEpoch, bestValMacroF1: bestF1, test, checkpoints: paths, trainSeconds,
+    imagesPerSecond: seen / Math.max(trainSeconds, 1e-9), parameters: model.numParameters(),
+  };
+}
