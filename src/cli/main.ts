@@ -8,6 +8,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import { showSpectrograms } from '../audio/show.js';
 import { SYNTH_DEFAULTS, synthesizeCorpus } from '../data/synth.js';
 import { onInterrupt, Progress } from '../util/progress.js';
+import { setBackend, getBackend } from '../backend/index.js';
+import { modelNames } from '../models/registry.js';
+import { SPECAUGMENT_POLICIES } from '../augment/specaugment.js';
+import { prepareData } from '../train/experiment.js';
+import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
 
 const int = (v: string): number => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
 
@@ -48,6 +53,66 @@ program.command('show')
       const r = await showSpectrograms(f, resolve(o.out), { policy: o.policy, seed: o.seed });
       console.log(`${f}: ${r.panel} (raw | bilateral | SpecAugment), ${r.raw}, ${r.bilateral}, ${r.augmented}`);
     }
+  });
+
+const num = (v: string): number => { const n = Number(v); if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number'); return n; };
+const choice = (name: string, known: string[]) => (v: string): string => {
+  if (!known.includes(v)) throw new InvalidArgumentError(`unknown ${name} '${v}' (known: ${known.join(', ')})`);
+  return v;
+};
+
+program.command('train')
+  .description('train one model on a dataset folder (AudioMNIST, FSDD or label folders), speaker-disjoint split')
+  .requiredOption('--data <dir>', 'dataset folder')
+  .option('--model <name>', `model (${modelNames().join(', ')})`, choice('model', modelNames()), DEFAULT_TRAIN.model)
+  .option('--filter <name>', 'spectrogram variant: none or bilateral', choice('filter', ['none', 'bilateral']), 'none')
+  .option('--augment <policy>', `SpecAugment on training batches: none, specaugment (= LD), ${Object.keys(SPECAUGMENT_POLICIES).join(', ')}`, 'none')
+  .option('--epochs <n>', 'epochs', int, DEFAULT_TRAIN.epochs)
+  .option('--batch-size <n>', 'batch size', int, DEFAULT_TRAIN.batchSize)
+  .option('--optimizer <name>', 'adam, adamw, sgd, rmsprop, adagrad', choice('optimizer', ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad']), DEFAULT_TRAIN.optimizer)
+  .option('--lr <x>', 'learning rate', num, DEFAULT_TRAIN.lr)
+  .option('--schedule <name>', 'none, cosine, step, exponential', choice('schedule', ['none', 'cosine', 'step', 'exponential']), DEFAULT_TRAIN.schedule)
+  .option('--patience <n>', 'early stopping patience in epochs (0: off)', (v) => Number(v), DEFAULT_TRAIN.patience)
+  .option('--seed <n>', 'seed of the split, initialisation, order and augmentation', (v) => Number(v), 0)
+  .option('--out <dir>', 'run folder (checkpoints)', '')
+  .option('--resume', 'continue from <out>/last.safetensors')
+  .option('--backend <name>', 'reference or native')
+  .option('--json', 'print the result as one JSON object')
+  .action(async (o: { data: string; model: string; filter: 'none' | 'bilateral'; augment: string; epochs: number; batchSize: number; optimizer: TrainConfig['optimizer']; lr: number; schedule: TrainConfig['schedule']; patience: number; seed: number; out: string; resume?: boolean; backend?: string; json?: boolean }) => {
+    if (o.backend) setBackend(o.backend);
+    const augment = o.augment === 'specaugment' ? 'LD' : o.augment;
+    if (augment !== 'none' && !(augment in SPECAUGMENT_POLICIES)) throw new Error(`unknown augmentation '${o.augment}' (known: none, specaugment, ${Object.keys(SPECAUGMENT_POLICIES).join(', ')})`);
+    const out = resolve(o.out || `runs/${o.model}-${o.filter}-${o.augment}`);
+    const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
+    let bar: Progress | null = null;
+    const prepared = await prepareData(resolve(o.data), {
+      filter: o.filter, seed: o.seed, cacheDir: resolve('runs/cache'),
+      onProgress: (done, total) => { bar ??= new Progress('features', total, { unit: 'files' }); bar.update(done); },
+    });
+    (bar as Progress | null)?.stop();
+    const { data, split } = prepared;
+    log(`${prepared.dataset.layout} dataset: ${data.train.labels.length} train / ${data.validation.labels.length} validation / ${data.test!.labels.length} test images; ` +
+      `speakers train ${split.speakers.train.length}, validation ${split.speakers.validation.join(',')}, test ${split.speakers.test.join(',')}; backend ${getBackend().name}`);
+    if (prepared.skipped.length || prepared.failed.length) log(`skipped ${prepared.skipped.length} files outside the layout and ${prepared.failed.length} that failed to decode (first: ${[...prepared.skipped, ...prepared.failed][0].path}: ${[...prepared.skipped, ...prepared.failed][0].reason})`);
+    const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
+    let ebar: Progress | null = null;
+    const r = await train({ ...DEFAULT_TRAIN, model: o.model, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer, lr: o.lr, schedule: o.schedule, patience: o.patience, augment, seed: o.seed }, data, {
+      outDir: out, resume: o.resume, meta: { features: prepared.features, classes: prepared.dataset.classes, speakers: split.speakers },
+      callbacks: {
+        shouldStop: stop.stopRequested,
+        onBatch: (_s, loss, b, total) => { if (b === 1) ebar = new Progress('  epoch', total, { unit: 'batches' }); ebar!.tick(1, { loss: loss.toFixed(3) }); if (b === total) ebar!.stop(); },
+        onEpoch: (e) => log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)} acc ${(100 * e.trainAccuracy).toFixed(1)}%, validation loss ${e.valLoss.toFixed(4)} acc ${(100 * e.valAccuracy).toFixed(1)}% macro F1 ${e.valMacroF1.toFixed(4)}, ${e.seconds.toFixed(1)} s, ${Math.round(e.imagesPerSecond)} img/s`),
+      },
+    });
+    stop.dispose();
+    if (o.json) process.stdout.write(JSON.stringify({ ...r, run: out, speakers: split.speakers }) + '\n');
+    else {
+      if (r.message) log(r.message);
+      if (r.test) log(`best epoch ${r.bestEpoch} (validation macro F1 ${r.bestValMacroF1.toFixed(4)}): test macro F1 ${r.test.macroF1.toFixed(4)}, accuracy ${(100 * r.test.accuracy).toFixed(2)}% on speakers ${split.speakers.test.join(', ')}`);
+      log(`checkpoints: ${r.checkpoints.best}, ${r.checkpoints.last}`);
+    }
+    if (r.status === 'diverged') process.exitCode = 1;
+    if (r.status === 'stopped') process.exitCode = 130;
   });
 
 program.parseAsync().catch((e: Error) => {

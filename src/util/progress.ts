@@ -43,6 +43,9 @@ export class Progress {
     }
   }
 
+  /** Set the count done (for callbacks that report totals rather than increments). */
+  update(value: number, extra: Record<string, string | number> = {}): void { this.tick(value - this.value, extra); }
+
   /** Items per second so far. */
   rate(): number { return this.value / Math.max((performance.now() - this.start) / 1000, 1e-9); }
 

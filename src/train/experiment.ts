@@ -1,0 +1,51 @@
+import { DEFAULT_BILATERAL, DEFAULT_FEATURES, type FeatureConfig } from '../audio/features.js';
+import { scanDataset, speakerDisjointSplit, type AudioDataset, type Recording, type Split } from '../data/audio_datasets.js';
+import { extractAll } from '../data/features.js';
+import type { ImageData, TrainData } from './trainer.js';
+
+export interface PrepareOptions {
+  /** 'none' (raw log-mel images) or 'bilateral' (the filtered variant). */
+  filter: 'none' | 'bilateral';
+  features?: FeatureConfig;
+  validation?: number;
+  test?: number;
+  seed?: number;
+  cacheDir?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PreparedData {
+  data: TrainData;
+  dataset: AudioDataset;
+  split: Split;
+  features: FeatureConfig;
+  /** Files skipped by the scan (names outside the layout) and files that failed to decode. */
+  skipped: { path: string; reason: string }[];
+  failed: { path: string; reason: string }[];
+}
+
+/**
+ * A dataset folder → speaker-disjoint train / validation / test image sets in one
+ * feature variant (features computed in parallel, cached).
+ * @example const p = await prepareData('data/synth', { filter: 'bilateral', cacheDir: 'runs/cache' });
+ */
+export async function prepareData(root: string, o: PrepareOptions): Promise<PreparedData> {
+  const dataset = scanDataset(root);
+  const split = speakerDisjointSplit(dataset, { validation: o.validation ?? 0.15, test: o.test ?? 0.15 }, o.seed ?? 0);
+  const base = o.features ?? DEFAULT_FEATURES;
+  const features: FeatureConfig = { ...base, bilateral: o.filter === 'bilateral' ? base.bilateral ?? DEFAULT_BILATERAL : null };
+  const all = [...split.train, ...split.validation, ...split.test];
+  const set = await extractAll(all, features, { cacheDir: o.cacheDir, onProgress: o.onProgress });
+  const size = features.height * features.width;
+  const index = new Map(set.kept.map((r, i) => [r.path, i]));
+  const pick = (recs: Recording[]): ImageData => {
+    const kept = recs.filter((r) => index.has(r.path));
+    const images = new Float32Array(kept.length * size);
+    kept.forEach((r, i) => { const k = index.get(r.path)!; images.set(set.images.subarray(k * size, (k + 1) * size), i * size); });
+    return { images, labels: Int32Array.from(kept, (r) => r.label) };
+  };
+  return {
+    data: { train: pick(split.train), validation: pick(split.validation), test: pick(split.test), height: features.height, width: features.width, numClasses: dataset.classes.length },
+    dataset, split, features, skipped: dataset.skipped, failed: set.failed,
+  };
+}
