@@ -13,6 +13,7 @@ import { modelNames } from '../models/registry.js';
 import { SPECAUGMENT_POLICIES } from '../augment/specaugment.js';
 import { prepareData } from '../train/experiment.js';
 import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
+import { runMatrix } from '../train/matrix.js';
 
 const int = (v: string): number => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
 
@@ -113,6 +114,43 @@ program.command('train')
     }
     if (r.status === 'diverged') process.exitCode = 1;
     if (r.status === 'stopped') process.exitCode = 130;
+  });
+
+program.command('matrix')
+  .description('the experiment: 2 models × raw/bilateral × without/with SpecAugment, compared by macro F1 on held-out speakers')
+  .requiredOption('--data <dir>', 'dataset folder')
+  .option('--models <a,b>', 'Model A and Model B', 'lenet5,resnet_small')
+  .option('--epochs <n>', 'epochs per run (or a,b for each model)', '20,8')
+  .option('--out <dir>', 'output folder (runs, cache, report.md)', 'runs/matrix')
+  .option('--seed <n>', 'seed', (v) => Number(v), 0)
+  .option('--backend <name>', 'reference or native')
+  .option('--json', 'print the runs as JSON')
+  .action(async (o: { data: string; models: string; epochs: string; out: string; seed: number; backend?: string; json?: boolean }) => {
+    if (o.backend) setBackend(o.backend);
+    const models = o.models.split(',');
+    if (models.length !== 2 || models[0] === models[1]) throw new Error(`--models needs two different names (Model A,Model B), got '${o.models}'`);
+    for (const m of models) choice('model', modelNames())(m);
+    const ep = o.epochs.split(',').map(Number);
+    if (ep.some((e) => !Number.isInteger(e) || e < 1)) throw new Error(`--epochs: '${o.epochs}' is not a positive integer or a pair`);
+    const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
+    const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
+    let fbar: Progress | null = null, ebar: Progress | null = null;
+    const t0 = performance.now();
+    const r = await runMatrix({
+      data: resolve(o.data), out: resolve(o.out), models: [models[0], models[1]], seed: o.seed,
+      epochs: { [models[0]]: ep[0], [models[1]]: ep[1] ?? ep[0] },
+      onFeatures: (filter, done, total) => { fbar ??= new Progress(`features (${filter})`, total, { unit: 'files' }); fbar.update(done); if (done === total) { fbar.stop(); fbar = null; } },
+      onRunStart: (run, i, n) => log(`run ${i + 1}/${n}: ${run.name}`),
+      onRunEnd: (run) => log(`  ${run.name}: test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}, ${run.result.history.length} epochs in ${run.result.trainSeconds.toFixed(1)} s`),
+      callbacks: {
+        shouldStop: stop.stopRequested,
+        onBatch: (_s, loss, b, total) => { if (b === 1) ebar = new Progress('  epoch', total, { unit: 'batches' }); ebar!.tick(1, { loss: loss.toFixed(3) }); if (b === total) ebar!.stop(); },
+      },
+    });
+    stop.dispose();
+    if (o.json) process.stdout.write(JSON.stringify(r.runs.map((x) => ({ name: x.name, model: x.model, filter: x.filter, augment: x.augment, testMacroF1: x.result.test?.macroF1, testAccuracy: x.result.test?.accuracy, epochs: x.result.history.length, trainSeconds: x.result.trainSeconds, parameters: x.result.parameters }))) + '\n');
+    else process.stdout.write('\n' + r.report + `\nreport: ${resolve(o.out, 'report.md')} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+    if (r.stopped) process.exitCode = 130;
   });
 
 program.parseAsync().catch((e: Error) => {
