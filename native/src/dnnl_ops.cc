@@ -14,8 +14,9 @@ using namespace dnnl;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
-static engine& eng() { static engine e(engine::kind::cpu, 0); return e; }
-static stream& strm() { static stream s(eng()); return s; }
+// Per thread: the addon may be loaded by several worker threads of one process, and shares its statics with them.
+static engine& eng() { static thread_local engine e(engine::kind::cpu, 0); return e; }
+static stream& strm() { static thread_local stream s(eng()); return s; }
 
 // ---- bounded LRU cache of primitives ----
 struct Entry { virtual ~Entry() = default; };
@@ -45,12 +46,12 @@ class PrimitiveCache {
   std::list<std::pair<std::string, std::shared_ptr<Entry>>> lru_;
   std::unordered_map<std::string, std::list<std::pair<std::string, std::shared_ptr<Entry>>>::iterator> map_;
 };
-static PrimitiveCache cache;
+static thread_local PrimitiveCache cache;
 
 // ---- one reusable scratchpad (oneDNN's temporary memory) ----
 static memory scratchpad(const memory::desc& d) {
-  static void* buf = nullptr;
-  static size_t cap = 0;
+  static thread_local void* buf = nullptr;
+  static thread_local size_t cap = 0;
   size_t need = d.get_size();
   if (need > cap) {
     std::free(buf);

@@ -481,7 +481,8 @@ static Napi::Value StftFrames(const Napi::CallbackInfo& info) {
   const bool magnitude = num(info, 5, op, "power") == 1;
   const int bins = nFft / 2 + 1;
   float* out = f32(info, 6, op, "out", frames * bins);
-  static std::unordered_map<int, kiss_fftr_cfg> plans;   // one plan per size, kept for the process
+  // one plan per size and thread: feature extraction calls this from several worker threads at once
+  static thread_local std::unordered_map<int, kiss_fftr_cfg> plans;
   kiss_fftr_cfg& plan = plans[nFft];
   if (!plan) plan = kiss_fftr_alloc(nFft, 0, nullptr, nullptr);
   if (!plan) fail(info.Env(), op, "KissFFT cannot plan a real FFT of size " + std::to_string(nFft));

@@ -64,7 +64,7 @@ export const DEFAULT_BILATERAL: BilateralOptions = { d: 5, sigmaColor: 0.1, sigm
 /** A short stable hash of the settings: the feature cache's key, so a changed setting never reuses a stale cache. */
 export function featureKey(c: FeatureConfig): string {
   const canonical = JSON.stringify(c, Object.keys(c).sort());
-  return createHash('sha256').update(`specnet-features-v1|${canonical}`).digest('hex').slice(0, 16);
+  return createHash('sha256').update(`specnet-features-v2|${canonical}`).digest('hex').slice(0, 16);
 }
 
 const banks = new Map<string, Float32Array>();

@@ -14,6 +14,7 @@ import { SPECAUGMENT_POLICIES } from '../augment/specaugment.js';
 import { prepareData } from '../train/experiment.js';
 import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
 import { runMatrix } from '../train/matrix.js';
+import { evaluateDataset, loadTrainedModel, predictFiles } from '../train/predict.js';
 
 const int = (v: string): number => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
 
@@ -151,6 +152,34 @@ program.command('matrix')
     if (o.json) process.stdout.write(JSON.stringify(r.runs.map((x) => ({ name: x.name, model: x.model, filter: x.filter, augment: x.augment, testMacroF1: x.result.test?.macroF1, testAccuracy: x.result.test?.accuracy, epochs: x.result.history.length, trainSeconds: x.result.trainSeconds, parameters: x.result.parameters }))) + '\n');
     else process.stdout.write('\n' + r.report + `\nreport: ${resolve(o.out, 'report.md')} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
     if (r.stopped) process.exitCode = 130;
+  });
+
+program.command('predict')
+  .description('classify WAV files with a trained checkpoint (using its own preprocessing)')
+  .requiredOption('--checkpoint <file>', 'a best.safetensors or last.safetensors from specnet train')
+  .argument('<wav...>', 'WAV files')
+  .option('--json', 'one JSON object per file')
+  .action(async (files: string[], o: { checkpoint: string; json?: boolean }) => {
+    const m = loadTrainedModel(resolve(o.checkpoint));
+    for (const p of await predictFiles(m, files)) {
+      if (o.json) { process.stdout.write(JSON.stringify(p) + '\n'); continue; }
+      const top = Object.entries(p.probabilities).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([c, v]) => `${c} ${(100 * v).toFixed(1)}%`).join(', ');
+      console.log(`${p.file}: ${p.label}   (${top})`);
+    }
+  });
+
+program.command('eval')
+  .description('evaluate a checkpoint on a dataset folder (all recordings, or some speakers)')
+  .requiredOption('--checkpoint <file>', 'a checkpoint from specnet train')
+  .requiredOption('--data <dir>', 'dataset folder')
+  .option('--speakers <list>', 'comma-separated speakers to evaluate on')
+  .option('--json', 'print the report as JSON')
+  .action(async (o: { checkpoint: string; data: string; speakers?: string; json?: boolean }) => {
+    const m = loadTrainedModel(resolve(o.checkpoint));
+    const r = await evaluateDataset(m, resolve(o.data), { speakers: o.speakers?.split(','), cacheDir: resolve('runs/cache') });
+    if (o.json) { process.stdout.write(JSON.stringify(r) + '\n'); return; }
+    console.log(`${r.count} recordings${r.failed ? ` (${r.failed} failed to decode)` : ''}: macro F1 ${r.macroF1.toFixed(4)}, accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${r.loss.toFixed(4)}`);
+    console.log(`per-class F1: ${m.classes.map((c, i) => `${c} ${r.f1[i].toFixed(2)}`).join(', ')}`);
   });
 
 program.parseAsync().catch((e: Error) => {

@@ -98,4 +98,9 @@ test('features: computed in parallel, cached by settings and files, bad files sk
   const c = await extractAll(ds.recordings, { ...cfg, nMels: 32 }, { cacheDir });
   assert.equal(c.fromCache, false, 'a changed setting never reuses the cache');
   assert.notEqual(c.key, a.key);
+  // one worker or two: the same features (the native kernels keep per-thread state)
+  const one = await extractAll(ds.recordings, { ...cfg, nMels: 32 }, { jobs: 1 });
+  const two = await extractAll(ds.recordings, { ...cfg, nMels: 32 }, { jobs: 2 });
+  assert.deepEqual(two.images, one.images);
+  assert.deepEqual(c.images, one.images);
 });

@@ -1,0 +1,53 @@
+import { extractFeatures, type FeatureConfig } from '../audio/features.js';
+import { readWav } from '../audio/wav.js';
+import { scanDataset } from '../data/audio_datasets.js';
+import { extractAll } from '../data/features.js';
+import { createModel, type ModelOptions } from '../models/registry.js';
+import type { Module } from '../nn/module.js';
+import { tensor } from '../tensor/create.js';
+import { loadCheckpoint, readCheckpointMeta } from './checkpoint.js';
+import { CheckpointError } from './safetensors.js';
+import { evaluate } from './trainer.js';
+import type { ClassificationReport } from './metrics.js';
+
+export interface LoadedModel { model: Module; features: FeatureConfig; classes: string[]; name: string }
+
+/** A trained model with the preprocessing it was trained on, from a checkpoint. */
+export function loadTrainedModel(path: string): LoadedModel {
+  const meta = readCheckpointMeta(path);
+  const features = meta.features as FeatureConfig | undefined;
+  const classes = meta.classes as string[] | undefined;
+  if (!features || !classes) throw new CheckpointError(`${path}: the checkpoint has no preprocessing settings or class names (not made by specnet train)`);
+  const model = createModel(meta.model, meta.modelOptions as ModelOptions);
+  loadCheckpoint(path, model, meta.model);
+  model.eval();
+  return { model, features, classes, name: meta.model };
+}
+
+export interface Prediction { file: string; label: string; index: number; probabilities: Record<string, number> }
+
+/** Class probabilities of WAV files with the checkpoint's own preprocessing. */
+export async function predictFiles(m: LoadedModel, files: string[]): Promise<Prediction[]> {
+  const out: Prediction[] = [];
+  for (const file of files) {
+    const a = readWav(file);
+    const img = await extractFeatures(a.samples, a.sampleRate, m.features);
+    const p = m.model.predict(tensor(img, [1, m.features.height, m.features.width, 1])).softmax(-1).toArray();
+    let best = 0;
+    for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+    out.push({ file, label: m.classes[best], index: best, probabilities: Object.fromEntries(m.classes.map((c, i) => [c, p[i]])) });
+  }
+  return out;
+}
+
+/** Evaluate a checkpoint on every recording of a dataset folder (or only some speakers). */
+export async function evaluateDataset(m: LoadedModel, root: string, o: { speakers?: string[]; cacheDir?: string } = {}): Promise<ClassificationReport & { loss: number; count: number; failed: number }> {
+  const ds = scanDataset(root);
+  if (ds.classes.length !== m.classes.length) throw new CheckpointError(`${root}: ${ds.classes.length} classes, but the checkpoint was trained on ${m.classes.length}`);
+  const recs = o.speakers ? ds.recordings.filter((r) => o.speakers!.includes(r.speaker)) : ds.recordings;
+  if (recs.length === 0) throw new CheckpointError(`${root}: no recordings${o.speakers ? ` of speakers ${o.speakers.join(', ')}` : ''}`);
+  const set = await extractAll(recs, m.features, { cacheDir: o.cacheDir });
+  const { predictions: _p, ...r } = evaluate(m.model, { images: set.images, labels: set.labels }, m.features.height, m.features.width, m.classes.length);
+  void _p;
+  return { ...r, count: set.labels.length, failed: set.failed.length };
+}
