@@ -16,26 +16,12 @@ import { extractAll } from '../src/data/features.js';
 import { bilateralFilter } from '../src/vision/bilateral.js';
 import { Generator } from '../src/tensor/random.js';
 import { readFileSync } from 'node:fs';
+import { timed } from './timing.js';
 
 const o = new Command('bench:audio').option('--json').option('--seconds <s>', 'time per measurement', (v) => Number(v), 2).parse().opts<{ json?: boolean; seconds: number }>();
 const say = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
 
-async function timed(step: () => unknown): Promise<number> {
-  const w0 = performance.now();
-  while (performance.now() - w0 < 500) await step();
-  let best = 0;
-  for (let w = 0; w < 3; w++) {
-    let n = 0;
-    const t0 = performance.now();
-    for (;;) {
-      await step();
-      n++;
-      const dt = (performance.now() - t0) / 1000;
-      if (dt >= o.seconds / 3) { best = Math.max(best, n / dt); break; }
-    }
-  }
-  return best;
-}
+const rate = (step: () => unknown) => timed(step, { seconds: o.seconds, warmupMs: 500 });
 
 // a 1 s, 16 kHz test clip: a vowel-like harmonic tone with noise
 const dir = mkdtempSync(join(tmpdir(), 'specnet-bench-'));
@@ -48,9 +34,9 @@ const cfg = { ...DEFAULT_FEATURES, sampleRate: 16000, nFft: 512, hopLength: 128,
 async function main(): Promise<void> {
   say('bench:audio: specnet…');
   const ours: Record<string, number> = {};
-  ours.wav_mel_db_resize = await timed(async () => { const a = decodeWav(bytes); await extractFeatures(a.samples, a.sampleRate, cfg); });
+  ours.wav_mel_db_resize = await rate(async () => { const a = decodeWav(bytes); await extractFeatures(a.samples, a.sampleRate, cfg); });
   const samples = decodeWav(bytes).samples;
-  ours.mel_only = await timed(() => melSpectrogram(samples, cfg));
+  ours.mel_only = await rate(() => melSpectrogram(samples, cfg));
   // all cores: worker threads over 12,000 copies of the clip (worker start-up included), a dataset-sized job
   const recs = Array.from({ length: 12000 }, (_, i) => ({ path: wavPath, label: 0, speaker: String(i), repetition: 0 }));
   const t0 = performance.now();
@@ -58,8 +44,8 @@ async function main(): Promise<void> {
   ours.wav_mel_db_resize_all_cores = recs.length / ((performance.now() - t0) / 1000);
   const rng = new Generator(0);
   const i224 = Float32Array.from({ length: 224 * 224 }, () => rng.random() * 255), i64 = Float32Array.from({ length: 64 * 64 }, () => rng.random() * 255);
-  ours.bilateral_224 = await timed(() => bilateralFilter(i224, 224, 224, { d: 9, sigmaColor: 75, sigmaSpace: 75 }));
-  ours.bilateral_64 = await timed(() => bilateralFilter(i64, 64, 64, { d: 9, sigmaColor: 75, sigmaSpace: 75 }));
+  ours.bilateral_224 = await rate(() => bilateralFilter(i224, 224, 224, { d: 9, sigmaColor: 75, sigmaSpace: 75 }));
+  ours.bilateral_64 = await rate(() => bilateralFilter(i64, 64, 64, { d: 9, sigmaColor: 75, sigmaSpace: 75 }));
 
   const peer = new Map<string, { value: number; threads: number }>();
   for (const threads of [1, availableParallelism()]) {

@@ -17,6 +17,8 @@ import {
 } from '../src/index.js';
 import { nativeAddon, physicalCores } from '../src/backend/native/index.js';
 import type { Backend, Conv2dParams, Shape, Storage } from '../src/backend/backend.js';
+import { convOutSize } from '../src/backend/shape.js';
+import { timed } from './timing.js';
 
 const ALL = ['mlp_28', 'lenet5_32', 'lenet5_64', 'lenet5_224', 'resnet_small_64', 'resnet18_224'];
 const program = new Command('bench')
@@ -41,43 +43,22 @@ const SPECS: Record<string, Spec> = {
   resnet18_224: { make: () => resnet18({ inChannels: 3, numClasses: 10 }), shape: [16, 224, 224, 3] },
 };
 
-/**
- * Items per second of `step`: the best of 3 windows of about seconds/3 each (at
- * least 2 steps per window), after a warm-up. The best window is the figure
- * least disturbed by whatever else the machine is doing; the peer is measured the same way.
- * Warm-up: at least 2 steps and 1 second (PyTorch's first seconds run up to 40% slower).
- */
-function timed(step: () => void, batch: number): number {
-  const w0 = performance.now();
-  for (let i = 0; i < 2 || performance.now() - w0 < 1000; i++) step();
-  let best = 0;
-  for (let w = 0; w < 3; w++) {
-    let n = 0;
-    const t0 = performance.now();
-    for (;;) {
-      step();
-      n++;
-      const dt = (performance.now() - t0) / 1000;
-      if (dt >= o.seconds / 3 && n >= 2) { best = Math.max(best, (n * batch) / dt); break; }
-    }
-  }
-  return best;
-}
+const timedRate = (step: () => void, items: number) => timed(step, { seconds: o.seconds, items });
 
-function ours(name: string): { train: number; infer: number } {
+async function ours(name: string): Promise<{ train: number; infer: number }> {
   const { make, shape } = SPECS[name];
   const model = make();
   const x = randn(shape);
   const y = Array.from({ length: shape[0] }, (_, i) => i % 10);
   const opt = new optim.SGD(model.namedParameters(), { lr: 0.01, momentum: 0.9 });
   model.train();
-  const train = timed(() => {
+  const train = await timedRate(() => {
     opt.zeroGrad();
     nn.crossEntropy(model.forward(x), y).backward();
     opt.step();
   }, shape[0]);
   model.eval();
-  const infer = timed(() => { noGrad(() => model.forward(x)); }, shape[0]);
+  const infer = await timedRate(() => { noGrad(() => model.forward(x)); }, shape[0]);
   return { train, infer };
 }
 
@@ -86,8 +67,8 @@ function convGflops(): number {
   const B = getBackend();
   let flops = 0, ms = 0;
   const macs = (xShape: Shape, wShape: Shape, p: Conv2dParams): number => {
-    const Ho = Math.floor((xShape[1] + p.padding[0] + p.padding[1] - p.dilation[0] * (wShape[1] - 1) - 1) / p.stride[0] + 1);
-    const Wo = Math.floor((xShape[2] + p.padding[2] + p.padding[3] - p.dilation[1] * (wShape[2] - 1) - 1) / p.stride[1] + 1);
+    const Ho = convOutSize(xShape[1], wShape[1], p.stride[0], p.padding[0], p.padding[1], p.dilation[0]);
+    const Wo = convOutSize(xShape[2], wShape[2], p.stride[1], p.padding[2], p.padding[3], p.dilation[1]);
     return xShape[0] * Ho * Wo * wShape[0] * wShape[1] * wShape[2] * wShape[3];
   };
   const wrap = <A extends unknown[], R>(f: (...a: A) => R, count: (...a: A) => number) => (...a: A): R => {
@@ -116,10 +97,10 @@ function convGflops(): number {
   return flops / (ms / 1000) / 1e9;
 }
 
-function ourMatmulGflops(): number {
+async function ourMatmulGflops(): Promise<number> {
   const B = getBackend();
   const a = B.fromArray(new Float32Array(2048 * 2048).fill(0.5)), b = B.fromArray(new Float32Array(2048 * 2048).fill(0.25));
-  const rate = timed(() => { B.matmul(a, b, 1, 1, 2048, 2048, 2048, false, false); }, 1);
+  const rate = await timedRate(() => { B.matmul(a, b, 1, 1, 2048, 2048, 2048, false, false); }, 1);
   return (rate * 2 * 2048 ** 3) / 1e9;
 }
 
@@ -168,7 +149,7 @@ function peer(list: string[], matmul: boolean, best = new Map<string, { value: n
   return best;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   setBackend(o.backend);
   const threads = nativeAddon()?.getNumThreads() ?? 1;
   say(`bench: specnet ${getBackend().name} backend, ${threads} threads; ${o.seconds} s per measurement`);
@@ -178,11 +159,11 @@ function main(): void {
   const peers = new Map<string, { value: number; setting: string }>();
   for (const m of models) {
     say(`bench: specnet ${m}…`);
-    const r = ours(m);
+    const r = await ours(m);
     results.push({ model: m, mode: 'train', ours: r.train }, { model: m, mode: 'infer', ours: r.infer });
     if (withPeer) peer([m], false, peers);
   }
-  const mm = ourMatmulGflops();
+  const mm = await ourMatmulGflops();
   if (withPeer) peer([], true, peers);
   const conv = models.includes('resnet18_224') ? convGflops() : NaN;
   const rows = results.map((r) => {
@@ -205,4 +186,4 @@ function main(): void {
 }
 
 if (!existsSync('/usr/bin/python3')) say('bench: /usr/bin/python3 missing; the PyTorch peer will be skipped');
-main();
+main().catch((e: Error) => { process.stderr.write(`bench: ${e.message}\n`); process.exit(1); });

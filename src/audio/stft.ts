@@ -41,6 +41,19 @@ function reflectIndex(i: number, n: number): number {
 }
 
 const ffts = new Map<number, FFT>();
+const windows = new Map<string, Float32Array>();
+
+/** The window zero-padded to nFft and centred (torch.stft), built once per setting. */
+function paddedWindow(kind: 'hann' | 'hamming' | 'rect', winLength: number, nFft: number): Float32Array {
+  const key = `${kind}|${winLength}|${nFft}`;
+  let w = windows.get(key);
+  if (!w) {
+    w = new Float32Array(nFft);
+    w.set(windowFunction(kind, winLength), Math.floor((nFft - winLength) / 2));
+    windows.set(key, w);
+  }
+  return w;
+}
 
 /**
  * Short-time Fourier transform of a mono signal, as |X|^power per frame and
@@ -66,14 +79,12 @@ export function stft(signal: Float32Array, o: StftOptions): Spectrogram {
   if (padded < nFft) throw new RangeError(`stft: a signal of ${n} samples is shorter than one frame (${nFft})`);
   const frames = 1 + Math.floor((padded - nFft) / hop);
   const bins = nFft / 2 + 1;
-  // the window, zero-padded to nFft and centred (torch.stft)
-  const win = new Float64Array(nFft);
-  win.set(windowFunction(o.window ?? 'hann', winLength), Math.floor((nFft - winLength) / 2));
+  const win = paddedWindow(o.window ?? 'hann', winLength, nFft);
   // the signal with its reflect padding, so the frame loop needs no index checks
   const ext = new Float32Array(padded);
   for (let j = 0; j < padded; j++) { const i = j - pad; ext[j] = i >= 0 && i < n ? signal[i] : signal[reflectIndex(i, n)]; }
   const B = getBackend();
-  if (B.stftFrames) return { data: B.stftFrames(ext, nFft, hop, frames, Float32Array.from(win), power), frames, bins };
+  if (B.stftFrames) return { data: B.stftFrames(ext, nFft, hop, frames, win, power), frames, bins };
   let fft = ffts.get(nFft);
   if (!fft) { fft = new FFT(nFft); ffts.set(nFft, fft); }
   const frame = new Float64Array(nFft);

@@ -13,6 +13,14 @@ export function numel(shape: Shape): number {
   return n;
 }
 
+/**
+ * Output size of a convolution or pooling window along one axis (floor mode):
+ *   out = floor((size + padBefore + padAfter - dilation·(k - 1) - 1) / stride + 1).
+ */
+export function convOutSize(size: number, k: number, stride: number, padBefore: number, padAfter: number, dilation = 1): number {
+  return Math.floor((size + padBefore + padAfter - dilation * (k - 1) - 1) / stride + 1);
+}
+
 /** NumPy broadcasting: align right; each pair of sizes is equal or one of them is 1. */
 export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] {
   const rank = Math.max(a.length, b.length);

@@ -57,6 +57,16 @@ program.command('show')
     }
   });
 
+/** A progress bar per epoch, with the running loss, fed by the trainer's onBatch callback. */
+function epochProgress(): (step: number, loss: number, batch: number, batches: number) => void {
+  let bar: Progress | null = null;
+  return (_step, loss, b, total) => {
+    if (b === 1) bar = new Progress('  epoch', total, { unit: 'batches' });
+    bar?.tick(1, { loss: loss.toFixed(3) });
+    if (b === total) bar?.stop();
+  };
+}
+
 const num = (v: string): number => { const n = Number(v); if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number'); return n; };
 const choice = (name: string, known: string[]) => (v: string): string => {
   if (!known.includes(v)) throw new InvalidArgumentError(`unknown ${name} '${v}' (known: ${known.join(', ')})`);
@@ -97,12 +107,11 @@ program.command('train')
       `speakers train ${split.speakers.train.length}, validation ${split.speakers.validation.join(',')}, test ${split.speakers.test.join(',')}; backend ${getBackend().name}`);
     if (prepared.skipped.length || prepared.failed.length) log(`skipped ${prepared.skipped.length} files outside the layout and ${prepared.failed.length} that failed to decode (first: ${[...prepared.skipped, ...prepared.failed][0].path}: ${[...prepared.skipped, ...prepared.failed][0].reason})`);
     const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
-    let ebar: Progress | null = null;
     const r = await train({ ...DEFAULT_TRAIN, model: o.model, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer, lr: o.lr, schedule: o.schedule, patience: o.patience, augment, seed: o.seed }, data, {
       outDir: out, resume: o.resume, meta: { features: prepared.features, classes: prepared.dataset.classes, speakers: split.speakers },
       callbacks: {
         shouldStop: stop.stopRequested,
-        onBatch: (_s, loss, b, total) => { if (b === 1) ebar = new Progress('  epoch', total, { unit: 'batches' }); ebar!.tick(1, { loss: loss.toFixed(3) }); if (b === total) ebar!.stop(); },
+        onBatch: epochProgress(),
         onEpoch: (e) => log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)} acc ${(100 * e.trainAccuracy).toFixed(1)}%, validation loss ${e.valLoss.toFixed(4)} acc ${(100 * e.valAccuracy).toFixed(1)}% macro F1 ${e.valMacroF1.toFixed(4)}, ${e.seconds.toFixed(1)} s, ${Math.round(e.imagesPerSecond)} img/s`),
       },
     });
@@ -135,7 +144,7 @@ program.command('matrix')
     if (ep.some((e) => !Number.isInteger(e) || e < 1)) throw new Error(`--epochs: '${o.epochs}' is not a positive integer or a pair`);
     const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
     const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
-    let fbar: Progress | null = null, ebar: Progress | null = null;
+    let fbar: Progress | null = null;
     const t0 = performance.now();
     const r = await runMatrix({
       data: resolve(o.data), out: resolve(o.out), models: [models[0], models[1]], seed: o.seed,
@@ -145,7 +154,7 @@ program.command('matrix')
       onRunEnd: (run) => log(`  ${run.name}: test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}, ${run.result.history.length} epochs in ${run.result.trainSeconds.toFixed(1)} s`),
       callbacks: {
         shouldStop: stop.stopRequested,
-        onBatch: (_s, loss, b, total) => { if (b === 1) ebar = new Progress('  epoch', total, { unit: 'batches' }); ebar!.tick(1, { loss: loss.toFixed(3) }); if (b === total) ebar!.stop(); },
+        onBatch: epochProgress(),
       },
     });
     stop.dispose();

@@ -159,14 +159,15 @@ export async function train(config: TrainConfig, data: TrainData, o: { outDir: s
   mkdirSync(o.outDir, { recursive: true });
   const paths = { last: join(o.outDir, 'last.safetensors'), best: join(o.outDir, 'best.safetensors') };
   manualSeed(c.seed);
-  const model = createModel(c.model, { ...c.modelOptions, inChannels: 1, numClasses, inputSize: [h, w] });
+  const modelOptions: ModelOptions = { ...c.modelOptions, inChannels: 1, numClasses, inputSize: [h, w] };
+  const model = createModel(c.model, modelOptions);
   const opt = makeOptimizer(c, model.namedParameters());
   const schedule = makeSchedule(c, opt);
   const augGen = new Generator(c.seed + 1);
   const policy = c.augment === 'none' ? null : specAugmentPolicy(c.augment);
   let history: EpochRecord[] = [];
   let bestEpoch = 0, bestF1 = -1, startEpoch = 1, step = 0;
-  const baseMeta = { model: c.model, modelOptions: { ...c.modelOptions, inChannels: 1, numClasses, inputSize: [h, w] }, config: c, ...o.meta };
+  const baseMeta = { model: c.model, modelOptions: modelOptions as Record<string, unknown>, config: c, ...o.meta };
   /** Where a stopped epoch stood, so that resuming skips the batches already done. */
   interface Partial { epoch: number; batches: number; lossSum: number; correct: number; count: number; seconds: number }
   const save = (path: string, epoch: number, partial: Partial | null = null) => saveCheckpoint(path, model, {
@@ -244,7 +245,7 @@ export async function train(config: TrainConfig, data: TrainData, o: { outDir: s
   }
   let test: TrainResult['test'];
   if (data.test && existsSync(paths.best) && status !== 'stopped') {
-    const best = createModel(c.model, { ...c.modelOptions, inChannels: 1, numClasses, inputSize: [h, w] });
+    const best = createModel(c.model, modelOptions);
     loadCheckpoint(paths.best, best, c.model);
     const { predictions: _p, ...report } = evaluate(best, data.test, h, w, numClasses);
     void _p;

@@ -1,5 +1,5 @@
 import type { Conv2dParams } from '../../backend/backend.js';
-import { fmt, ShapeError } from '../../backend/shape.js';
+import { convOutSize, fmt, ShapeError } from '../../backend/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { checkRank, record } from '../record.js';
 
@@ -49,8 +49,8 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, o: Conv2dO
     throw new ShapeError(`conv2d: input ${fmt(x.shape)} has ${C} channels but weight ${fmt(w.shape)} expects ${Cg}×${p.groups} groups = ${Cg * p.groups}`);
   }
   if (b && (b.rank !== 1 || b.shape[0] !== O)) throw new ShapeError(`conv2d: bias ${fmt(b.shape)} should be [${O}]`);
-  const Ho = Math.floor((H + p.padding[0] + p.padding[1] - p.dilation[0] * (kh - 1) - 1) / p.stride[0] + 1);
-  const Wo = Math.floor((W + p.padding[2] + p.padding[3] - p.dilation[1] * (kw - 1) - 1) / p.stride[1] + 1);
+  const Ho = convOutSize(H, kh, p.stride[0], p.padding[0], p.padding[1], p.dilation[0]);
+  const Wo = convOutSize(W, kw, p.stride[1], p.padding[2], p.padding[3], p.dilation[1]);
   if (Ho < 1 || Wo < 1) throw new ShapeError(`conv2d: input ${fmt(x.shape)} is smaller than the ${kh}×${kw} kernel (dilation ${p.dilation}, padding ${p.padding})`);
   const B = x.backend;
   const inputs = b ? [x, w, b] : [x, w];

@@ -1,5 +1,5 @@
 import type { Pool2dParams } from '../../backend/backend.js';
-import { fmt, ShapeError } from '../../backend/shape.js';
+import { convOutSize, fmt, ShapeError } from '../../backend/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { checkRank, record } from '../record.js';
 import { pair, type Pair } from './conv.js';
@@ -14,8 +14,7 @@ function poolParams(x: Tensor, kernel: Pair, o: Pool2dOptions, op: string): { p:
   checkRank(x, 4, op, 'input [N, H, W, C]');
   const k = pair(kernel), s = pair(o.stride ?? kernel), pd = pair(o.padding ?? 0);
   if (pd[0] > k[0] / 2 || pd[1] > k[1] / 2) throw new ShapeError(`${op}: padding ${pd} should be at most half the kernel ${k}`);
-  const Ho = Math.floor((x.shape[1] + 2 * pd[0] - k[0]) / s[0] + 1);
-  const Wo = Math.floor((x.shape[2] + 2 * pd[1] - k[1]) / s[1] + 1);
+  const Ho = convOutSize(x.shape[1], k[0], s[0], pd[0], pd[0]), Wo = convOutSize(x.shape[2], k[1], s[1], pd[1], pd[1]);
   if (Ho < 1 || Wo < 1) throw new ShapeError(`${op}: input ${fmt(x.shape)} is smaller than the ${k[0]}×${k[1]} window`);
   return { p: { kernel: k, stride: s, padding: pd, countIncludePad: o.countIncludePad ?? true }, out: [x.shape[0], Ho, Wo, x.shape[3]] };
 }

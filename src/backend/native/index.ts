@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { Backend, Conv2dParams, Pool2dParams, Shape, UnaryOp } from '../backend.js';
 import { referenceBackend } from '../reference/index.js';
 import { raw, wrap } from '../reference/storage.js';
-import { broadcastShapes, numel } from '../shape.js';
+import { poolOutSize } from '../reference/pool.js';
+import { broadcastShapes, convOutSize, numel } from '../shape.js';
 
 /** The functions the C++ addon (native/src) exports. Outputs are passed in, preallocated. */
 interface Addon {
@@ -58,7 +59,8 @@ export function physicalCores(): number {
 }
 
 // eltwise codes of native/src/dnnl_ops.cc; other unary ops stay on the reference loops
-const ELTWISE: Partial<Record<UnaryOp, number>> = { relu: 0, leaky_relu: 0, elu: 1, sigmoid: 2, tanh: 3, silu: 4, exp: 5, log: 6, sqrt: 7, abs: 8 };
+// (relu and leaky_relu run on our own loop, see unary())
+const ELTWISE: Partial<Record<UnaryOp, number>> = { elu: 1, sigmoid: 2, tanh: 3, silu: 4, exp: 5, log: 6, sqrt: 7, abs: 8 };
 const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'gt', 'lt', 'ge', 'le'];
 const REDUCE = { sum: 0, max: 1, min: 2 };
 
@@ -143,8 +145,8 @@ export function loadNativeBackend(): Backend {
       return wrap(o);
     },
     conv2d(x, xShape, w, wShape, bias, p) {
-      const Ho = Math.floor((xShape[1] + p.padding[0] + p.padding[1] - p.dilation[0] * (wShape[1] - 1) - 1) / p.stride[0] + 1);
-      const Wo = Math.floor((xShape[2] + p.padding[2] + p.padding[3] - p.dilation[1] * (wShape[2] - 1) - 1) / p.stride[1] + 1);
+      const Ho = convOutSize(xShape[1], wShape[1], p.stride[0], p.padding[0], p.padding[1], p.dilation[0]);
+      const Wo = convOutSize(xShape[2], wShape[2], p.stride[1], p.padding[2], p.padding[3], p.dilation[1]);
       const y = out(xShape[0] * Ho * Wo * wShape[0]);
       A.conv2dForward(raw(x), arr(xShape), raw(w), arr(wShape), bias ? raw(bias) : null, convArgs(p), y);
       return wrap(y);
@@ -237,8 +239,7 @@ function middleBlock(shape: Shape, axes: readonly number[]): [number, number, nu
 }
 
 function poolOut(xShape: Shape, p: Pool2dParams): number {
-  const Ho = Math.floor((xShape[1] + 2 * p.padding[0] - p.kernel[0]) / p.stride[0] + 1);
-  const Wo = Math.floor((xShape[2] + 2 * p.padding[1] - p.kernel[1]) / p.stride[1] + 1);
+  const [Ho, Wo] = poolOutSize(xShape, p);
   return xShape[0] * Ho * Wo * xShape[3];
 }
 

@@ -1,11 +1,7 @@
 import type { Conv2dParams, Shape, Storage } from '../backend.js';
 import { gemm } from './matmul.js';
+import { convOutSize } from '../shape.js';
 import { raw, wrap } from './storage.js';
-
-/** Output size: H_out = floor((H + pad_total - dilation*(k-1) - 1) / stride + 1). */
-export function convOutSize(size: number, k: number, stride: number, padBefore: number, padAfter: number, dilation: number): number {
-  return Math.floor((size + padBefore + padAfter - dilation * (k - 1) - 1) / stride + 1);
-}
 
 interface Geometry { N: number; H: number; W: number; C: number; O: number; kh: number; kw: number; Cg: number; Og: number; Ho: number; Wo: number; G: number }
 

@@ -25,7 +25,7 @@ export const referenceBackend: Backend = {
   permute, slice, pad, concat, gather, scatterAdd,
   matmul,
   conv2d, conv2dBackwardData, conv2dBackwardWeights,
-  maxPool2d, maxPool2dBackward: (gy, ws, xShape) => maxPool2dBackward(gy, ws, xShape),
+  maxPool2d, maxPool2dBackward,
   avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
   batchNorm, batchNormBackward,
   softmax, softmaxBackward,

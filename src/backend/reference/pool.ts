@@ -1,8 +1,9 @@
 import type { Pool2dParams, Shape, Storage } from '../backend.js';
-import { convOutSize } from './conv.js';
+import { convOutSize } from '../shape.js';
 import { raw, wrap } from './storage.js';
 
-function outSize(xShape: Shape, p: Pool2dParams): [number, number] {
+/** [H_out, W_out] of a pooling window (floor mode, symmetric padding). */
+export function poolOutSize(xShape: Shape, p: Pool2dParams): [number, number] {
   return [
     convOutSize(xShape[1], p.kernel[0], p.stride[0], p.padding[0], p.padding[0], 1),
     convOutSize(xShape[2], p.kernel[1], p.stride[1], p.padding[1], p.padding[1], 1),
@@ -13,7 +14,7 @@ function outSize(xShape: Shape, p: Pool2dParams): [number, number] {
 export function maxPool2d(xs: Storage, xShape: Shape, p: Pool2dParams): { y: Storage; workspace: unknown } {
   const x = raw(xs);
   const [N, H, W, C] = xShape;
-  const [Ho, Wo] = outSize(xShape, p);
+  const [Ho, Wo] = poolOutSize(xShape, p);
   const y = new Float32Array(N * Ho * Wo * C);
   const arg = new Int32Array(y.length);
   for (let n = 0; n < N; n++) for (let oy = 0; oy < Ho; oy++) for (let ox = 0; ox < Wo; ox++) {
@@ -45,7 +46,7 @@ export function maxPool2dBackward(gys: Storage, workspace: unknown, xShape: Shap
 /** Visit each (output cell, input cell) pair of the pooling windows, with the window's divisor. */
 function avgWindows(xShape: Shape, p: Pool2dParams, visit: (o: number, i: number, inv: number) => void): void {
   const [N, H, W, C] = xShape;
-  const [Ho, Wo] = outSize(xShape, p);
+  const [Ho, Wo] = poolOutSize(xShape, p);
   for (let n = 0; n < N; n++) for (let oy = 0; oy < Ho; oy++) for (let ox = 0; ox < Wo; ox++) {
     const y0 = oy * p.stride[0] - p.padding[0], x0 = ox * p.stride[1] - p.padding[1];
     const y1 = Math.min(y0 + p.kernel[0], H + p.padding[0]), x1 = Math.min(x0 + p.kernel[1], W + p.padding[1]);
@@ -62,7 +63,7 @@ function avgWindows(xShape: Shape, p: Pool2dParams, visit: (o: number, i: number
 
 export function avgPool2d(xs: Storage, xShape: Shape, p: Pool2dParams): Storage {
   const x = raw(xs);
-  const [Ho, Wo] = outSize(xShape, p);
+  const [Ho, Wo] = poolOutSize(xShape, p);
   const y = new Float32Array(xShape[0] * Ho * Wo * xShape[3]);
   avgWindows(xShape, p, (o, i, inv) => { y[o] += x[i] * inv; });
   return wrap(y);
