@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: oneDNN and KissFFT (the native backend's kernels), and Fashion-MNIST for the example job.
-DEB_PACKAGES=(libdnnl-dev libkissfft-dev dataset-fashion-mnist)
+# Debian packages: oneDNN and KissFFT (the native backend's kernels), Fashion-MNIST for the example job,
+# and Chromium for the dashboard's browser test.
+DEB_PACKAGES=(libdnnl-dev libkissfft-dev dataset-fashion-mnist chromium)
 
 missing=()
 if command -v dpkg >/dev/null 2>&1; then

@@ -3,6 +3,7 @@
  * The `specnet` command: thin, each subcommand one call into the library.
  * (The training commands arrive with the training system.)
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { showSpectrograms } from '../audio/show.js';
@@ -11,9 +12,11 @@ import { onInterrupt, Progress } from '../util/progress.js';
 import { setBackend, getBackend } from '../backend/index.js';
 import { modelNames } from '../models/registry.js';
 import { SPECAUGMENT_POLICIES } from '../augment/specaugment.js';
-import { prepareData } from '../train/experiment.js';
-import { DEFAULT_TRAIN, train, type TrainConfig } from '../train/trainer.js';
-import { runMatrix } from '../train/matrix.js';
+import { train, type TrainConfig } from '../train/trainer.js';
+import { prepareFromConfig, runMatrix, runTrainConfig, trackedConfig, type MatrixResult } from '../train/matrix.js';
+import { defaultRunsDir, init } from '../track/tracker.js';
+import { startDashboard, type Dashboard } from '../track/server.js';
+import { parseOverrides, resolveConfig, type ConfigInput, type SpecnetConfig } from '../config.js';
 import { evaluateDataset, loadTrainedModel, predictFiles } from '../train/predict.js';
 
 const int = (v: string): number => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
@@ -29,20 +32,25 @@ program.command('synth')
   .option('--seed <n>', 'seed (fixes every voice and every variation)', (v) => Number(v), SYNTH_DEFAULTS.seed)
   .option('--full', 'the AudioMNIST size: 60 speakers × 10 digits × 50 repetitions')
   .action(async (o: { out: string; speakers: number; repetitions: number; sampleRate: number; seed: number; full?: boolean }) => {
-    const speakers = o.full ? 60 : o.speakers, repetitions = o.full ? 50 : o.repetitions;
-    const bar = new Progress('synth', speakers * 10 * repetitions, { unit: 'files' });
-    const stop = onInterrupt('stopping after this speaker (Ctrl-C again to quit now)');
-    let last = 0;
-    const specs = await synthesizeCorpus({
-      out: resolve(o.out), speakers, repetitions, sampleRate: o.sampleRate, seed: o.seed, femaleFraction: SYNTH_DEFAULTS.femaleFraction,
-      onProgress: (done) => { bar.tick(done - last); last = done; }, shouldStop: stop.stopRequested,
-    });
-    bar.stop();
-    stop.dispose();
-    const females = specs.filter((s) => s.gender === 'female').length;
-    console.log(`${stop.stopRequested() ? 'stopped: ' : ''}${last} files in ${resolve(o.out)} (${specs.length} speakers, ${females} female), ${bar.rate().toFixed(0)} files/s`);
-    if (stop.stopRequested()) process.exitCode = 130;
+    await synthCommand({ out: resolve(o.out), speakers: o.full ? 60 : o.speakers, repetitions: o.full ? 50 : o.repetitions, sampleRate: o.sampleRate, seed: o.seed });
   });
+
+/** Synthesize a corpus with a progress bar; Ctrl-C stops after the current speaker (exit code 130). */
+async function synthCommand(o: { out: string; speakers: number; repetitions: number; sampleRate: number; seed: number; quiet?: boolean }): Promise<void> {
+  const bar = o.quiet ? null : new Progress('synth', o.speakers * 10 * o.repetitions, { unit: 'files' });
+  const stop = onInterrupt('stopping after this speaker (Ctrl-C again to quit now)');
+  let last = 0;
+  const t0 = performance.now();
+  const specs = await synthesizeCorpus({
+    out: o.out, speakers: o.speakers, repetitions: o.repetitions, sampleRate: o.sampleRate, seed: o.seed, femaleFraction: SYNTH_DEFAULTS.femaleFraction,
+    onProgress: (done) => { bar?.tick(done - last); last = done; }, shouldStop: stop.stopRequested,
+  });
+  bar?.stop();
+  stop.dispose();
+  const females = specs.filter((s) => s.gender === 'female').length;
+  if (!o.quiet) process.stderr.write(`${stop.stopRequested() ? 'stopped: ' : ''}${last} files in ${o.out} (${specs.length} speakers, ${females} female), ${(last / ((performance.now() - t0) / 1000)).toFixed(0)} files/s\n`);
+  if (stop.stopRequested()) process.exitCode = 130;
+}
 
 program.command('show')
   .description('write PNGs of what the network sees for a recording: raw, bilateral and SpecAugment spectrograms')
@@ -73,33 +81,56 @@ const choice = (name: string, known: string[]) => (v: string): string => {
   return v;
 };
 
-program.command('train')
+/** --config, --profile and --set: the settings file and overrides every experiment command takes. */
+function withConfig(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'settings file, JSON or YAML (see docs/CONFIG.md); flags override it')
+    .option('--profile <name>', 'quick (default) or full', choice('profile', ['quick', 'full']))
+    .option('--set <key=value...>', 'override any setting, e.g. train.lr=0.003 features.nMels=40 (repeatable)');
+}
+interface TrackFlags { track: boolean; runsDir: string }
+interface ConfigFlags { config?: string; profile?: 'quick' | 'full'; set?: string[] }
+/** Profile ← file ← --set ← the command's own flags. */
+function loadConfig(o: ConfigFlags, flags: ConfigInput): SpecnetConfig {
+  const clean = JSON.parse(JSON.stringify(flags)) as ConfigInput;   // drop flags not given
+  return resolveConfig({ file: o.config && resolve(o.config), profile: o.profile, overrides: [o.set ? parseOverrides(o.set) : {}, clean] });
+}
+
+withConfig(program.command('train')
   .description('train one model on a dataset folder (AudioMNIST, FSDD or label folders), speaker-disjoint split')
-  .requiredOption('--data <dir>', 'dataset folder')
-  .option('--model <name>', `model (${modelNames().join(', ')})`, choice('model', modelNames()), DEFAULT_TRAIN.model)
+  .option('--data <dir>', 'dataset folder (or `data` in the config)')
+  .option('--model <name>', `model (${modelNames().join(', ')}); default: the config's Model A`, choice('model', modelNames()))
   .option('--filter <name>', 'spectrogram variant: none or bilateral', choice('filter', ['none', 'bilateral']), 'none')
-  .option('--augment <policy>', `SpecAugment on training batches: none, specaugment (= LD), ${Object.keys(SPECAUGMENT_POLICIES).join(', ')}`, 'none')
-  .option('--epochs <n>', 'epochs', int, DEFAULT_TRAIN.epochs)
-  .option('--batch-size <n>', 'batch size', int, DEFAULT_TRAIN.batchSize)
-  .option('--optimizer <name>', 'adam, adamw, sgd, rmsprop, adagrad', choice('optimizer', ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad']), DEFAULT_TRAIN.optimizer)
-  .option('--lr <x>', 'learning rate', num, DEFAULT_TRAIN.lr)
-  .option('--schedule <name>', 'none, cosine, step, exponential', choice('schedule', ['none', 'cosine', 'step', 'exponential']), DEFAULT_TRAIN.schedule)
-  .option('--patience <n>', 'early stopping patience in epochs (0: off)', (v) => Number(v), DEFAULT_TRAIN.patience)
-  .option('--seed <n>', 'seed of the split, initialisation, order and augmentation', (v) => Number(v), 0)
+  .option('--augment <policy>', `SpecAugment on training batches: none, specaugment (the config's policy, LD by default), ${Object.keys(SPECAUGMENT_POLICIES).join(', ')}`, 'none')
+  .option('--epochs <n>', 'epochs (default: the config\'s epochs for this model)', int)
+  .option('--batch-size <n>', 'batch size', int)
+  .option('--optimizer <name>', 'adam, adamw, sgd, rmsprop, adagrad', choice('optimizer', ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad']))
+  .option('--lr <x>', 'learning rate', num)
+  .option('--schedule <name>', 'none, cosine, step, exponential', choice('schedule', ['none', 'cosine', 'step', 'exponential']))
+  .option('--patience <n>', 'early stopping patience in epochs (0: off)', (v) => Number(v))
+  .option('--seed <n>', 'seed of the split, initialisation, order and augmentation', (v) => Number(v))
   .option('--out <dir>', 'run folder (checkpoints)', '')
   .option('--resume', 'continue from <out>/last.safetensors')
   .option('--backend <name>', 'reference or native')
-  .option('--json', 'print the result as one JSON object')
-  .action(async (o: { data: string; model: string; filter: 'none' | 'bilateral'; augment: string; epochs: number; batchSize: number; optimizer: TrainConfig['optimizer']; lr: number; schedule: TrainConfig['schedule']; patience: number; seed: number; out: string; resume?: boolean; backend?: string; json?: boolean }) => {
+  .option('--name <name>', 'run name in the tracker (default: model-filter-augment)')
+  .option('--group <name>', 'run group in the tracker')
+  .option('--runs-dir <dir>', 'the tracker\'s runs folder (specnet.db)', defaultRunsDir())
+  .option('--no-track', 'do not record the run in the tracker')
+  .option('--json', 'print the result as one JSON object'))
+  .action(async (o: ConfigFlags & TrackFlags & { name?: string; group?: string; data?: string; model?: string; filter: 'none' | 'bilateral'; augment: string; epochs?: number; batchSize?: number; optimizer?: TrainConfig['optimizer']; lr?: number; schedule?: TrainConfig['schedule']; patience?: number; seed?: number; out: string; resume?: boolean; backend?: string; json?: boolean }) => {
     if (o.backend) setBackend(o.backend);
-    const augment = o.augment === 'specaugment' ? 'LD' : o.augment;
-    if (augment !== 'none' && !(augment in SPECAUGMENT_POLICIES)) throw new Error(`unknown augmentation '${o.augment}' (known: none, specaugment, ${Object.keys(SPECAUGMENT_POLICIES).join(', ')})`);
-    const out = resolve(o.out || `runs/${o.model}-${o.filter}-${o.augment}`);
+    const c = loadConfig(o, { data: o.data, seed: o.seed, train: { batchSize: o.batchSize, optimizer: o.optimizer, lr: o.lr, schedule: o.schedule, patience: o.patience } });
+    if (!c.data) throw new Error('no dataset: give --data <dir> or set `data` in the config file');
+    const model = o.model ?? c.models[0];
+    const augName = o.augment === 'specaugment' ? c.train.specaugmentPolicy : o.augment;
+    if (augName !== 'none' && !(augName in SPECAUGMENT_POLICIES)) throw new Error(`unknown augmentation '${o.augment}' (known: none, specaugment, ${Object.keys(SPECAUGMENT_POLICIES).join(', ')})`);
+    const cfg = { ...runTrainConfig(c, model, 'none'), augment: augName, ...(o.epochs ? { epochs: o.epochs } : {}) };
+    const out = resolve(o.out || `runs/${model}-${o.filter}-${o.augment}`);
     const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
     let bar: Progress | null = null;
-    const prepared = await prepareData(resolve(o.data), {
-      filter: o.filter, seed: o.seed, cacheDir: resolve('runs/cache'),
-      onProgress: (done, total) => { bar ??= new Progress('features', total, { unit: 'files' }); bar.update(done); },
+    const prepared = await prepareFromConfig(c, resolve(c.data), o.filter, resolve('runs/cache'), (done, total) => {
+      if (o.json) return;
+      bar ??= new Progress('features', total, { unit: 'files' }); bar.update(done);
     });
     (bar as Progress | null)?.stop();
     const { data, split } = prepared;
@@ -107,11 +138,13 @@ program.command('train')
       `speakers train ${split.speakers.train.length}, validation ${split.speakers.validation.join(',')}, test ${split.speakers.test.join(',')}; backend ${getBackend().name}`);
     if (prepared.skipped.length || prepared.failed.length) log(`skipped ${prepared.skipped.length} files outside the layout and ${prepared.failed.length} that failed to decode (first: ${[...prepared.skipped, ...prepared.failed][0].path}: ${[...prepared.skipped, ...prepared.failed][0].reason})`);
     const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
-    const r = await train({ ...DEFAULT_TRAIN, model: o.model, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer, lr: o.lr, schedule: o.schedule, patience: o.patience, augment, seed: o.seed }, data, {
-      outDir: out, resume: o.resume, meta: { features: prepared.features, classes: prepared.dataset.classes, speakers: split.speakers },
+    const run = o.track ? init({ dir: resolve(o.runsDir), name: o.name ?? `${model}-${o.filter}-${o.augment}`, group: o.group, config: trackedConfig(cfg, o.filter, resolve(c.data), prepared) }) : undefined;
+    if (run) log(`tracking as run ${run.id} in ${resolve(o.runsDir)} (specnet dashboard --runs-dir ${o.runsDir})`);
+    const r = await train(cfg, data, {
+      outDir: out, resume: o.resume, meta: { features: prepared.features, classes: prepared.dataset.classes, speakers: split.speakers }, run,
       callbacks: {
         shouldStop: stop.stopRequested,
-        onBatch: epochProgress(),
+        onBatch: o.json ? undefined : epochProgress(),
         onEpoch: (e) => log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)} acc ${(100 * e.trainAccuracy).toFixed(1)}%, validation loss ${e.valLoss.toFixed(4)} acc ${(100 * e.valAccuracy).toFixed(1)}% macro F1 ${e.valMacroF1.toFixed(4)}, ${e.seconds.toFixed(1)} s, ${Math.round(e.imagesPerSecond)} img/s`),
       },
     });
@@ -126,42 +159,123 @@ program.command('train')
     if (r.status === 'stopped') process.exitCode = 130;
   });
 
-program.command('matrix')
-  .description('the experiment: 2 models × raw/bilateral × without/with SpecAugment, compared by macro F1 on held-out speakers')
-  .requiredOption('--data <dir>', 'dataset folder')
-  .option('--models <a,b>', 'Model A and Model B', 'lenet5,resnet_small')
-  .option('--epochs <n>', 'epochs per run (or a,b for each model)', '20,8')
-  .option('--out <dir>', 'output folder (runs, cache, report.md)', 'runs/matrix')
-  .option('--seed <n>', 'seed', (v) => Number(v), 0)
-  .option('--backend <name>', 'reference or native')
-  .option('--json', 'print the runs as JSON')
-  .action(async (o: { data: string; models: string; epochs: string; out: string; seed: number; backend?: string; json?: boolean }) => {
-    if (o.backend) setBackend(o.backend);
-    const models = o.models.split(',');
-    if (models.length !== 2 || models[0] === models[1]) throw new Error(`--models needs two different names (Model A,Model B), got '${o.models}'`);
-    for (const m of models) choice('model', modelNames())(m);
-    const ep = o.epochs.split(',').map(Number);
-    if (ep.some((e) => !Number.isInteger(e) || e < 1)) throw new Error(`--epochs: '${o.epochs}' is not a positive integer or a pair`);
-    const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
-    const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
-    let fbar: Progress | null = null;
-    const t0 = performance.now();
-    const r = await runMatrix({
-      data: resolve(o.data), out: resolve(o.out), models: [models[0], models[1]], seed: o.seed,
-      epochs: { [models[0]]: ep[0], [models[1]]: ep[1] ?? ep[0] },
-      onFeatures: (filter, done, total) => { fbar ??= new Progress(`features (${filter})`, total, { unit: 'files' }); fbar.update(done); if (done === total) { fbar.stop(); fbar = null; } },
-      onRunStart: (run, i, n) => log(`run ${i + 1}/${n}: ${run.name}`),
-      onRunEnd: (run) => log(`  ${run.name}: test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}, ${run.result.history.length} epochs in ${run.result.trainSeconds.toFixed(1)} s`),
-      callbacks: {
-        shouldStop: stop.stopRequested,
-        onBatch: epochProgress(),
-      },
-    });
-    stop.dispose();
-    if (o.json) process.stdout.write(JSON.stringify(r.runs.map((x) => ({ name: x.name, model: x.model, filter: x.filter, augment: x.augment, testMacroF1: x.result.test?.macroF1, testAccuracy: x.result.test?.accuracy, epochs: x.result.history.length, trainSeconds: x.result.trainSeconds, parameters: x.result.parameters }))) + '\n');
-    else process.stdout.write('\n' + r.report + `\nreport: ${resolve(o.out, 'report.md')} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
-    if (r.stopped) process.exitCode = 130;
+/** The matrix with progress on stderr; returns the result, prints the report (or JSON). */
+async function matrixCommand(c: SpecnetConfig, data: string, o: { jobs: number; json?: boolean } & TrackFlags): Promise<MatrixResult> {
+  const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
+  const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
+  let fbar: Progress | null = null;
+  const t0 = performance.now();
+  log(`matrix: ${c.models.join(' and ')} × raw/bilateral × without/with SpecAugment (${c.train.specaugmentPolicy}), epochs ${c.epochs.join('/')}, data ${data}, ${o.jobs} job${o.jobs > 1 ? 's' : ''}, backend ${getBackend().name}`);
+  const r = await runMatrix(c, {
+    data, out: resolve(c.out), jobs: o.jobs,
+    track: o.track ? { dir: resolve(o.runsDir), group: `matrix-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}` } : null,
+    onFeatures: (filter, done, total) => { if (o.json) return; fbar ??= new Progress(`features (${filter})`, total, { unit: 'files' }); fbar.update(done); if (done === total) { fbar.stop(); fbar = null; } },
+    onRunStart: (run, i, n) => log(`run ${i + 1}/${n}: ${run.name}`),
+    onRunEnd: (run) => log(`  ${run.name}: ${run.result.status}, test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}, ${run.result.history.length} epochs in ${run.result.trainSeconds.toFixed(1)} s (${Math.round(run.result.imagesPerSecond)} img/s)`),
+    callbacks: { shouldStop: stop.stopRequested, onBatch: o.json || o.jobs > 1 ? undefined : epochProgress() },
   });
+  stop.dispose();
+  const seconds = (performance.now() - t0) / 1000;
+  if (o.json) process.stdout.write(JSON.stringify({
+    seconds, split: r.split.speakers, report: { md: resolve(c.out, 'report.md'), html: resolve(c.out, 'report.html') },
+    runs: r.runs.map((x) => ({ name: x.name, model: x.model, filter: x.filter, augment: x.augment, status: x.result.status, testMacroF1: x.result.test?.macroF1, testAccuracy: x.result.test?.accuracy, epochs: x.result.history.length, bestEpoch: x.result.bestEpoch, trainSeconds: x.result.trainSeconds, imagesPerSecond: x.result.imagesPerSecond, parameters: x.result.parameters, checkpoint: x.result.checkpoints.best })),
+  }) + '\n');
+  else process.stdout.write('\n' + r.report + `\nreport: ${resolve(c.out, 'report.md')} and ${resolve(c.out, 'report.html')} (${seconds.toFixed(0)} s)\n`);
+  if (r.stopped) process.exitCode = 130;
+  return r;
+}
+
+const matrixFlags = (cmd: Command) => withConfig(cmd
+  .option('--models <a,b>', 'Model A and Model B (default: lenet5,resnet14)')
+  .option('--epochs <n>', 'epochs per run, or a,b for Model A and Model B')
+  .option('--out <dir>', 'output folder (runs, cache, report.md, report.html)')
+  .option('--seed <n>', 'seed', (v) => Number(v))
+  .option('--jobs <n>', 'runs trained at once (each in its own process, sharing the cores)', int, 1)
+  .option('--backend <name>', 'reference or native')
+  .option('--runs-dir <dir>', 'the tracker\'s runs folder (specnet.db)', defaultRunsDir())
+  .option('--no-track', 'do not record the runs in the tracker')
+  .option('--json', 'print the result as one JSON object'));
+type MatrixFlags = ConfigFlags & TrackFlags & { data?: string; models?: string; epochs?: string; out?: string; seed?: number; jobs: number; backend?: string; json?: boolean };
+function matrixConfig(o: MatrixFlags): SpecnetConfig {
+  if (o.backend) setBackend(o.backend);
+  const models = o.models?.split(',');
+  if (models && models.length !== 2) throw new Error(`--models needs two names (Model A,Model B), got '${o.models}'`);
+  const ep = o.epochs?.split(',').map(Number);
+  if (ep && (ep.length > 2 || ep.some((e) => !Number.isInteger(e) || e < 1))) throw new Error(`--epochs: '${o.epochs}' is not a positive integer or a pair`);
+  const c = loadConfig(o, { data: o.data, out: o.out, seed: o.seed, models: models as [string, string] | undefined, epochs: ep && [ep[0], ep[1] ?? ep[0]] });
+  for (const m of c.models) if (!modelNames().includes(m)) throw new Error(`unknown model '${m}' (known: ${modelNames().join(', ')})`);
+  return c;
+}
+
+matrixFlags(program.command('matrix')
+  .description('the experiment: 2 models × raw/bilateral × without/with SpecAugment, compared by macro F1 on held-out speakers')
+  .option('--data <dir>', 'dataset folder (or `data` in the config)'))
+  .action(async (o: MatrixFlags) => {
+    const c = matrixConfig(o);
+    if (!c.data) throw new Error('no dataset: give --data <dir> or set `data` in the config file (specnet run synthesizes one)');
+    await matrixCommand(c, resolve(c.data), o);
+  });
+
+matrixFlags(program.command('run')
+  .description('the main job: synthesize the default corpus if it is missing, run the 8-run matrix on it, write the report')
+  .option('--data <dir>', 'a real AudioMNIST, FSDD or label-folder dataset instead of the synthetic corpus')
+  .option('--no-dashboard', 'do not serve the dashboard while the runs train'))
+  .action(async (o: MatrixFlags & { dashboard: boolean }) => {
+    const c = matrixConfig(o);
+    let dash: Dashboard | null = null;
+    if (o.dashboard && c.dashboard.enabled && o.track) {
+      try {
+        dash = await startDashboard({ dir: resolve(o.runsDir), host: c.dashboard.host, port: c.dashboard.port });
+        if (!o.json) process.stderr.write(`dashboard: ${dashUrl(dash)} (live charts; stop a run from its page)\n`);
+      } catch (e) {
+        if (!o.json) process.stderr.write(`dashboard not started (${(e as Error).message}); train on, and run \`specnet dashboard\` later\n`);
+      }
+    }
+    let data = c.data;
+    if (!data) {
+      data = resolve(c.synth.out);
+      const want = c.synth.speakers * 10 * c.synth.repetitions;
+      if (countWavs(data) < want) {
+        if (!o.json) process.stderr.write(`synthesizing the default corpus (${c.synth.speakers} speakers × 10 digits × ${c.synth.repetitions} repetitions) into ${data}\n`);
+        await synthCommand({ out: data, speakers: c.synth.speakers, repetitions: c.synth.repetitions, seed: c.synth.seed, sampleRate: SYNTH_DEFAULTS.sampleRate, quiet: o.json });
+        if (process.exitCode) return;
+      } else if (!o.json) process.stderr.write(`using the corpus in ${data}\n`);
+    }
+    const r = await matrixCommand(c, resolve(data), o);
+    if (!o.json && r.runs.length) {
+      const best = [...r.runs].sort((a, b) => (b.result.test?.macroF1 ?? 0) - (a.result.test?.macroF1 ?? 0))[0];
+      process.stdout.write(`best: ${best.name}, test macro F1 ${(best.result.test?.macroF1 ?? NaN).toFixed(4)}; checkpoint ${best.result.checkpoints.best}\n`);
+    }
+    if (dash) {
+      if (process.stdout.isTTY && !o.json && !process.exitCode) {
+        process.stdout.write(`dashboard: ${dashUrl(dash)} (still serving; Ctrl-C to quit)\n`);
+        await new Promise<void>((ok) => process.once('SIGINT', ok));
+      } else if (!o.json) process.stdout.write(`dashboard: run \`specnet dashboard --runs-dir ${o.runsDir}\` to browse these runs\n`);
+      await dash.close();
+    }
+  });
+
+const dashUrl = (d: Dashboard) => d.url + (d.token ? `?token=${d.token}` : '');
+
+program.command('dashboard')
+  .description('serve the live dashboard of the runs folder: runs table, live charts, the matrix, per-run details, stop buttons')
+  .option('--runs-dir <dir>', 'the runs folder (specnet.db)', defaultRunsDir())
+  .option('--host <addr>', '127.0.0.1 (this computer only) or e.g. 0.0.0.0 (any computer; needs the access token)', '127.0.0.1')
+  .option('--port <n>', 'port (0: any free one)', (v) => Number(v), 6006)
+  .option('--token <t>', 'the access token for a non-loopback address (default: a new random one, printed once)')
+  .action(async (o: { runsDir: string; host: string; port: number; token?: string }) => {
+    const d = await startDashboard({ dir: resolve(o.runsDir), host: o.host, port: o.port, token: o.token });
+    console.log(`specnet dashboard on ${dashUrl(d)}`);
+    if (d.token && !o.token) console.log(`access token (shown once): ${d.token}`);
+    await new Promise<void>((ok) => process.once('SIGINT', ok));
+    await d.close();
+  });
+
+/** WAV files under a folder (0 when it does not exist). */
+function countWavs(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { recursive: true }).filter((f) => String(f).toLowerCase().endsWith('.wav')).length;
+}
 
 program.command('predict')
   .description('classify WAV files with a trained checkpoint (using its own preprocessing)')

@@ -1,7 +1,7 @@
 import type { Module } from '../nn/module.js';
 import { LeNet5, type LeNet5Options } from './lenet5.js';
 import { MLP, type MLPOptions } from './mlp.js';
-import { resnet18, resnetSmall, type ResNetOptions } from './resnet.js';
+import { resnet8, resnet14, resnet18, resnet20, resnetSmall, type ResNetOptions } from './resnet.js';
 import { MobileNetV2 } from './mobilenetv2.js';
 import { EfficientNetB0 } from './efficientnet.js';
 import { densenet121 } from './densenet.js';
@@ -16,6 +16,9 @@ const MODELS: Record<string, (o: ModelOptions) => Module> = {
   lenet5: (o) => new LeNet5(o),
   resnet18: (o) => resnet18(o),
   resnet_small: (o) => resnetSmall(o),
+  resnet8: (o) => resnet8(o),
+  resnet14: (o) => resnet14(o),
+  resnet20: (o) => resnet20(o),
   mobilenetv2: (o) => new MobileNetV2(o),
   efficientnet_b0: (o) => new EfficientNetB0(o),
   densenet121: (o) => densenet121(o),

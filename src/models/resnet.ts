@@ -93,3 +93,17 @@ export const resnet18 = (o: ResNetOptions = {}): ResNet => new ResNet({ ...o, wi
 
 /** A small ResNet for 32–64 px inputs: 3×3 stem of 32, stages 32/64/128 with 2 BasicBlocks each. */
 export const resnetSmall = (o: ResNetOptions = {}): ResNet => new ResNet({ widths: [32, 64, 128], blocks: [2, 2, 2], stem: 'small', stemWidth: 32, ...o });
+
+/**
+ * The CIFAR ResNets of He et al. 2016 (Section 4.2): a 3×3 stem of 16, three stages of
+ * n BasicBlocks with 16/32/64 channels (stride 2 at stages 2 and 3), global average
+ * pool, FC; 6n+2 weighted layers. We use projection shortcuts (option B) where the
+ * shape changes; the paper's CIFAR runs zero-pad (option A), which has no parameters.
+ * ResNet-8 (n=1), ResNet-14 (n=2), ResNet-20 (n=3): made for 32 px inputs, cheap enough
+ * at 64 px to train on two CPU cores in a minute.
+ */
+export const cifarResnet = (n: number) => (o: ResNetOptions = {}): ResNet =>
+  new ResNet({ widths: [16, 32, 64], blocks: [n, n, n], stem: 'small', stemWidth: 16, ...o });
+export const resnet8 = cifarResnet(1);
+export const resnet14 = cifarResnet(2);
+export const resnet20 = cifarResnet(3);

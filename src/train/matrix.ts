@@ -1,90 +1,127 @@
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SpecnetConfig } from '../config.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { init } from '../track/tracker.js';
 import { prepareData, type PreparedData } from './experiment.js';
+import { matrixReport, matrixReportHtml, type MatrixRun } from './report.js';
 import { DEFAULT_TRAIN, train, type TrainCallbacks, type TrainConfig, type TrainResult } from './trainer.js';
 
-/** One cell of the 2 × 2 × 2 experiment. */
-export interface MatrixRun {
-  name: string;
-  model: string;
-  filter: 'none' | 'bilateral';
-  augment: 'none' | 'specaugment';
-  result: TrainResult;
-}
+export type { MatrixRun } from './report.js';
 
 export interface MatrixOptions {
+  /** The dataset folder. */
   data: string;
+  /** Runs, cache, config.json, report.md and report.html go here. */
   out: string;
-  /** Model A and Model B. */
-  models: [string, string];
-  /** Training settings shared by every run (model and augmentation are set per run). */
-  train?: Partial<TrainConfig>;
-  /** Epochs per model, when they should differ (e.g. fewer for the heavier Model B). */
-  epochs?: Record<string, number>;
-  seed?: number;
+  /** Runs trained at once: 1 trains in this process; more start one `specnet train` process per run, sharing the cores. */
+  jobs?: number;
   onRunStart?(run: Omit<MatrixRun, 'result'>, index: number, total: number): void;
   onRunEnd?(run: MatrixRun, index: number, total: number): void;
   callbacks?: TrainCallbacks;
   onFeatures?(filter: string, done: number, total: number): void;
+  /** Track each run in the store under `dir` (specnet's tracker), grouped as `group`; null: no tracking. */
+  track?: { dir: string; group: string } | null;
 }
 
-export interface MatrixResult { runs: MatrixRun[]; report: string; split: PreparedData['split']; stopped: boolean }
+export interface MatrixResult { runs: MatrixRun[]; report: string; html: string; split: PreparedData['split']; stopped: boolean; classes: string[] }
+
+/** The training settings of one run of the experiment. */
+export function runTrainConfig(c: SpecnetConfig, model: string, augment: 'none' | 'specaugment'): TrainConfig {
+  const { specaugmentPolicy, ...t } = c.train;
+  return {
+    ...DEFAULT_TRAIN, ...t, model, seed: c.seed,
+    augment: augment === 'none' ? 'none' : specaugmentPolicy,
+    epochs: model === c.models[0] ? c.epochs[0] : c.epochs[1],
+  };
+}
+
+/** The data of one feature variant, prepared as the configuration says. */
+export function prepareFromConfig(c: SpecnetConfig, data: string, filter: 'none' | 'bilateral', cacheDir: string, onProgress?: (d: number, t: number) => void): Promise<PreparedData> {
+  const { bilateral, ...features } = c.features;
+  return prepareData(data, {
+    filter, seed: c.seed, validation: c.split.validation, test: c.split.test, cacheDir, onProgress,
+    features: { ...features, bilateral: filter === 'bilateral' ? bilateral : null },
+  });
+}
+
+/** What the tracker records as a run's config: the training settings, the variant, the data and the preprocessing. */
+export function trackedConfig(cfg: TrainConfig, filter: 'none' | 'bilateral', data: string, p: PreparedData): Record<string, unknown> {
+  return { ...cfg, filter, data, features: p.features, speakers: p.split.speakers };
+}
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+/** One run in a child `specnet train --json` process; its result is the JSON line it prints. */
+function trainInChild(args: string[], threads: number): Promise<TrainResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'train', ...args, '--json'], {
+      env: { ...process.env, SPECNET_NUM_THREADS: String(threads) }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '', err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d; });
+    child.stderr.on('data', (d: Buffer) => { err = (err + d).slice(-4000); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop();
+      try {
+        if (line) return resolve(JSON.parse(line) as TrainResult);
+      } catch { /* fall through */ }
+      reject(new Error(`specnet train ${args.join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
+}
 
 /**
  * The experiment: for each model × {raw, bilateral} × {no augmentation, SpecAugment},
  * train on the same speaker-disjoint split, evaluate on the held-out speakers, and
  * compare by macro F1. Features are computed once per filter (cached). Writes
- * `report.md` in `out` and returns the runs.
+ * `config.json`, `report.md` and `report.html` in `out` and returns the runs.
  */
-export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
-  const runs: MatrixRun[] = [];
-  const total = 8;
-  let split: PreparedData['split'] | undefined;
-  let stopped = false;
-  for (const filter of ['none', 'bilateral'] as const) {
-    const prepared = await prepareData(o.data, { filter, seed: o.seed ?? 0, cacheDir: join(o.out, 'cache'), onProgress: (d, t) => o.onFeatures?.(filter, d, t) });
-    split = prepared.split;
-    for (const model of o.models) {
-      for (const augment of ['none', 'specaugment'] as const) {
-        const name = `${model}-${filter === 'none' ? 'raw' : 'bilateral'}-${augment === 'none' ? 'noaug' : 'specaugment'}`;
-        const spec = { name, model, filter, augment };
-        o.onRunStart?.(spec, runs.length, total);
-        const result = await train({
-          ...DEFAULT_TRAIN, ...o.train, model, augment: augment === 'none' ? 'none' : 'LD', seed: o.seed ?? 0,
-          epochs: o.epochs?.[model] ?? o.train?.epochs ?? DEFAULT_TRAIN.epochs,
-        }, prepared.data, { outDir: join(o.out, name), callbacks: o.callbacks, meta: { features: prepared.features, classes: prepared.dataset.classes, speakers: prepared.split.speakers } });
-        const run = { ...spec, result };
-        runs.push(run);
-        o.onRunEnd?.(run, runs.length - 1, total);
-        if (result.status === 'stopped') { stopped = true; break; }
-      }
-      if (stopped) break;
+export async function runMatrix(c: SpecnetConfig, o: MatrixOptions): Promise<MatrixResult> {
+  const cacheDir = join(o.out, 'cache');
+  const configPath = join(o.out, 'config.json');
+  writeFileAtomic(configPath, JSON.stringify({ ...c, data: o.data, out: o.out }, null, 2) + '\n');
+  const specs: Omit<MatrixRun, 'result'>[] = [];
+  for (const filter of ['none', 'bilateral'] as const)
+    for (const model of c.models)
+      for (const augment of ['none', 'specaugment'] as const)
+        specs.push({ name: `${model}-${filter === 'none' ? 'raw' : 'bilateral'}-${augment === 'none' ? 'noaug' : 'specaugment'}`, model, filter, augment });
+
+  const prepared = new Map<string, PreparedData>();
+  for (const filter of ['none', 'bilateral'] as const) prepared.set(filter, await prepareFromConfig(c, o.data, filter, cacheDir, (d, t) => o.onFeatures?.(filter, d, t)));
+  const first = prepared.get('none')!;
+
+  const runs: (MatrixRun | undefined)[] = new Array(specs.length);
+  let stopped = false, next = 0;
+  const jobs = Math.max(1, Math.min(o.jobs ?? 1, specs.length));
+  const threads = Math.max(1, Math.floor(availableParallelism() / jobs));
+  const worker = async () => {
+    while (!stopped && next < specs.length) {
+      const i = next++, spec = specs[i];
+      o.onRunStart?.(spec, i, specs.length);
+      const cfg = runTrainConfig(c, spec.model, spec.augment);
+      const outDir = join(o.out, spec.name);
+      const p = prepared.get(spec.filter)!;
+      const tracked = o.track ? ['--runs-dir', o.track.dir, '--group', o.track.group] : ['--no-track'];
+      const result = jobs === 1
+        ? await train(cfg, p.data, {
+          outDir, callbacks: o.callbacks, meta: { features: p.features, classes: p.dataset.classes, speakers: p.split.speakers },
+          run: o.track ? init({ dir: o.track.dir, project: 'specnet', name: spec.name, group: o.track.group, config: trackedConfig(cfg, spec.filter, o.data, p) }) : undefined,
+        })
+        : await trainInChild(['--config', configPath, '--data', o.data, '--model', spec.model, '--filter', spec.filter, '--augment', spec.augment, '--out', outDir, '--name', spec.name, ...tracked], threads);
+      runs[i] = { ...spec, result };
+      o.onRunEnd?.(runs[i]!, i, specs.length);
+      if (result.status === 'stopped' || o.callbacks?.shouldStop?.()) stopped = true;
     }
-    if (stopped) break;
-  }
-  const report = matrixReport(runs, split!);
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  const done = runs.filter((r): r is MatrixRun => r !== undefined);
+  const report = matrixReport(done, first.split);
+  const html = matrixReportHtml(done, first.split, first.dataset.classes, { dataset: o.data });
   writeFileAtomic(join(o.out, 'report.md'), report);
-  return { runs, report, split: split!, stopped };
-}
-
-const f1 = (r: MatrixRun) => r.result.test?.macroF1 ?? NaN;
-
-/** The comparison table and the 2 × 2 × 2 effects, as Markdown. */
-export function matrixReport(runs: MatrixRun[], split: PreparedData['split']): string {
-  const rows = [...runs].sort((a, b) => f1(b) - f1(a));
-  const lines = [
-    '# specnet matrix', '',
-    `Test speakers (never heard in training): ${split.speakers.test.join(', ')}; validation: ${split.speakers.validation.join(', ')}; training: ${split.speakers.train.length} speakers.`, '',
-    '| run | model | filter | augmentation | test macro F1 | test accuracy | params | epochs (best) | train time |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.name} | ${r.model} | ${r.filter === 'none' ? 'raw' : 'bilateral'} | ${r.augment} | ${f1(r).toFixed(4)} | ${((r.result.test?.accuracy ?? NaN) * 100).toFixed(2)}% | ${r.result.parameters.toLocaleString('en-US')} | ${r.result.history.length} (${r.result.bestEpoch}) | ${r.result.trainSeconds.toFixed(1)} s |`),
-    '', '## Effects (change in test macro F1)', '',
-    '| model | bilateral filter (no aug / SpecAugment) | SpecAugment (raw / bilateral) |', '|---|---|---|',
-  ];
-  for (const model of [...new Set(runs.map((r) => r.model))]) {
-    const get = (filter: string, augment: string) => runs.find((r) => r.model === model && r.filter === filter && r.augment === augment);
-    const d = (a?: MatrixRun, b?: MatrixRun) => (a && b ? (f1(b) - f1(a) >= 0 ? '+' : '') + (f1(b) - f1(a)).toFixed(4) : 'n/a');
-    lines.push(`| ${model} | ${d(get('none', 'none'), get('bilateral', 'none'))} / ${d(get('none', 'specaugment'), get('bilateral', 'specaugment'))} | ${d(get('none', 'none'), get('none', 'specaugment'))} / ${d(get('bilateral', 'none'), get('bilateral', 'specaugment'))} |`);
-  }
-  return lines.join('\n') + '\n';
+  writeFileAtomic(join(o.out, 'report.html'), html);
+  return { runs: done, report, html, split: first.split, stopped, classes: first.dataset.classes };
 }

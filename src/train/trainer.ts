@@ -11,6 +11,7 @@ import { tensor } from '../tensor/create.js';
 import { defaultGenerator, Generator, manualSeed } from '../tensor/random.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { classificationReport, type ClassificationReport } from './metrics.js';
+import type { Run } from '../track/tracker.js';
 
 /** Everything that defines one training run (saved in its checkpoints). */
 export interface TrainConfig {
@@ -149,8 +150,47 @@ export function evaluate(model: Module, d: ImageData, h: number, w: number, numC
  * With `resume`, continues from `outDir/last.safetensors` (model, optimizer, schedule,
  * random generators, epoch, history).
  */
-export async function train(config: TrainConfig, data: TrainData, o: { outDir: string; resume?: boolean; callbacks?: TrainCallbacks; meta?: Record<string, unknown> }): Promise<TrainResult> {
+export async function train(config: TrainConfig, data: TrainData, o: TrainOptions): Promise<TrainResult> {
+  if (!o.run) return trainLoop(config, data, o);
+  const run = o.run;
+  try {
+    const r = await trainLoop(config, data, o);
+    run.summary = {
+      ...run.summary, status: r.status, best_epoch: r.bestEpoch, best_val_macro_f1: r.bestValMacroF1, epochs: r.history.length,
+      train_seconds: r.trainSeconds, images_per_second: r.imagesPerSecond, parameters: r.parameters,
+      ...(r.test ? { test_macro_f1: r.test.macroF1, test_accuracy: r.test.accuracy, test_weighted_f1: r.test.weightedF1, test_loss: r.test.loss, test_f1_per_class: r.test.f1 } : {}),
+      ...(r.message ? { message: r.message } : {}),
+    };
+    if (r.test) run.logConfusionMatrix('test/confusion', r.test.confusion, (o.meta?.classes as string[] | undefined) ?? r.test.f1.map((_, i) => String(i)));
+    for (const k of ['best', 'last'] as const) if (existsSync(r.checkpoints[k])) run.logArtifact('checkpoint', k, r.checkpoints[k]);
+    run.finish(r.status === 'stopped' ? 'stopped' : r.status === 'diverged' ? 'failed' : 'finished');
+    return r;
+  } catch (e) {
+    run.summary = { ...run.summary, error: (e as Error).message };
+    run.finish('failed');
+    throw e;
+  }
+}
+
+export interface TrainOptions {
+  outDir: string;
+  resume?: boolean;
+  callbacks?: TrainCallbacks;
+  /** Saved in the checkpoints' metadata (preprocessing, class names, speakers). */
+  meta?: Record<string, unknown>;
+  /** A tracked run (specnet's tracker): gets the loss per step, the metrics per epoch, sample images, the test confusion matrix and summary, and is finished with the run's status; a stop request from the dashboard stops training like Ctrl-C. */
+  run?: Run;
+}
+
+async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions): Promise<TrainResult> {
   const c = { ...DEFAULT_TRAIN, ...config };
+  const run = o.run;
+  let lastPoll = 0;
+  const shouldStop = () => {
+    if (o.callbacks?.shouldStop?.()) return true;
+    if (run && performance.now() - lastPoll > 500) { lastPoll = performance.now(); return run.pollStop(); }
+    return run?.shouldStop() ?? false;
+  };
   const { height: h, width: w, numClasses } = data;
   for (const [name, d] of Object.entries({ train: data.train, validation: data.validation, ...(data.test ? { test: data.test } : {}) })) {
     if (d.images.length !== d.labels.length * h * w) throw new RangeError(`train: the ${name} split has ${d.images.length} values for ${d.labels.length} images of ${h}×${w}`);
@@ -200,7 +240,9 @@ export async function train(config: TrainConfig, data: TrainData, o: { outDir: s
     for (const idx of batchIndices(data.train.labels.length, { batchSize: c.batchSize, shuffle: true, seed: c.seed }, epoch)) {
       if (resumed && b < resumed.batches) { b++; continue; }   // done before the stop
       let xs = batchOf(data.train, idx, size);
+      if (run && step === 0) run.logImage('sample/input', { data: xs.slice(0, size), height: h, width: w }, { step: 0, caption: `label ${data.train.labels[idx[0]]}` });
       if (policy) xs = specAugmentBatch(xs, idx.length, h, w, policy, augGen);
+      if (run && step === 0 && policy) run.logImage('sample/augmented', { data: xs.slice(0, size), height: h, width: w }, { step: 0, caption: `SpecAugment ${c.augment}` });
       const y = Int32Array.from(idx, (k) => data.train.labels[k]);
       const logits = model.forward(tensor(xs, [idx.length, h, w, 1]));
       const loss = crossEntropy(logits, y, { labelSmoothing: c.labelSmoothing });
@@ -219,8 +261,9 @@ export async function train(config: TrainConfig, data: TrainData, o: { outDir: s
       const p = logits.argmax(1).toArray();
       p.forEach((v, i) => { if (v === y[i]) correct++; });
       o.callbacks?.onBatch?.(step, l, b, batches);
+      if (run) { run.log({ loss: l, lr: opt.lr }, step); run.countImages(idx.length); }
       await new Promise<void>((r) => setImmediate(r));           // let Ctrl-C, progress and the dashboard run
-      if (o.callbacks?.shouldStop?.()) { status = 'stopped'; break; }
+      if (shouldStop()) { status = 'stopped'; break; }
     }
     if (status === 'diverged') break;
     const seconds = (performance.now() - t0) / 1000;
@@ -238,6 +281,7 @@ export async function train(config: TrainConfig, data: TrainData, o: { outDir: s
       valMacroF1: val.macroF1, lr: opt.lr, seconds, imagesPerSecond: count / seconds,
     };
     history.push(rec);
+    run?.log({ epoch, train_loss: rec.trainLoss, train_accuracy: rec.trainAccuracy, val_loss: rec.valLoss, val_accuracy: rec.valAccuracy, val_macro_f1: rec.valMacroF1, epoch_seconds: seconds, images_per_second: rec.imagesPerSecond }, step);
     if (val.macroF1 > bestF1) { bestF1 = val.macroF1; bestEpoch = epoch; save(paths.best, epoch); }
     save(paths.last, epoch);
     o.callbacks?.onEpoch?.(rec);

@@ -1,0 +1,180 @@
+/**
+ * `specnet dashboard`: the tracker's web app. Node's own http server, a JSON API
+ * over the store, server-sent events for live updates, uPlot for the charts, and
+ * one small page (dashboard_page.ts) with no framework.
+ *
+ * Security: bound to 127.0.0.1 by default. Bound to any other address it needs
+ * an access token: `?token=` on the first page load (it is then kept in an
+ * HttpOnly cookie), or `Authorization: Bearer <token>`; every page, API call,
+ * event stream, artifact and the stop action check it (401 otherwise). Artifact
+ * paths are resolved inside the runs folder and anything that leaves it is refused.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { extname, isAbsolute, resolve, sep } from 'node:path';
+import { dashboardPage } from './dashboard_page.js';
+import { Store, type HistoryRow } from './store.js';
+
+export interface DashboardOptions {
+  /** The runs folder (holds specnet.db). */
+  dir: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Required when bound to a non-loopback address; generated when not given. */
+  token?: string;
+  /** How often the push loop looks for new rows (ms). */
+  pollMs?: number;
+}
+
+export interface Dashboard { url: string; token: string | null; server: Server; close(): Promise<void> }
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const require = createRequire(import.meta.url);
+const MIME: Record<string, string> = { '.png': 'image/png', '.json': 'application/json', '.html': 'text/html; charset=utf-8', '.md': 'text/markdown; charset=utf-8', '.csv': 'text/csv', '.safetensors': 'application/octet-stream' };
+
+/** True for 127.0.0.1, ::1 and localhost: the addresses that need no token. */
+export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || host.startsWith('127.');
+
+/**
+ * Resolve an artifact path inside the runs folder; null when it would leave it
+ * (`..`, an absolute path, or a symbolic link pointing outside).
+ */
+export function safeArtifactPath(root: string, rel: string): string | null {
+  if (!rel || rel.includes('\0') || isAbsolute(rel)) return null;
+  const base = realpathSync(root);
+  const p = resolve(base, rel);
+  if (!p.startsWith(base + sep)) return null;
+  if (!existsSync(p)) return null;
+  const real = realpathSync(p);
+  return real.startsWith(base + sep) && statSync(real).isFile() ? real : null;
+}
+
+function send(res: ServerResponse, code: number, body: string | Buffer, type = 'application/json'): void {
+  res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.end(body);
+}
+const json = (res: ServerResponse, v: unknown, code = 200) => send(res, code, JSON.stringify(v));
+
+/** A run's history as CSV: one row per step, one column per metric. */
+export function historyCsv(rows: HistoryRow[]): string {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r.data)))].sort();
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  return ['step,time,' + keys.join(','), ...rows.map((r) => [r.step, r.t, ...keys.map((k) => cell(r.data[k]))].join(','))].join('\n') + '\n';
+}
+
+/** Start the dashboard; resolves once it listens. */
+export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
+  const host = o.host ?? '127.0.0.1';
+  const token = isLoopback(host) ? (o.token ?? null) : (o.token ?? randomBytes(18).toString('base64url'));
+  const store = new Store(o.dir, { readonly: true });
+  const root = resolve(o.dir);
+  const uplotJs = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'));
+  const uplotCss = readFileSync(require.resolve('uplot/dist/uPlot.min.css'));
+  const clients = new Set<ServerResponse>();
+
+  const authorized = (req: IncomingMessage, url: URL): 'ok' | 'query' | false => {
+    if (!token) return 'ok';
+    const given = url.searchParams.get('token')
+      ?? req.headers.authorization?.replace(/^Bearer\s+/i, '')
+      ?? /(?:^|;\s*)specnet_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    if (!given) return false;
+    const a = Buffer.from(given), b = Buffer.from(token);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return false;
+    return url.searchParams.has('token') ? 'query' : 'ok';
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const auth = authorized(req, url);
+    if (!auth) return send(res, 401, JSON.stringify({ error: 'unauthorized: this dashboard needs its access token (?token=… or Authorization: Bearer …)' }));
+    if (auth === 'query') res.setHeader('set-cookie', `specnet_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    try {
+      route(req, res, url);
+    } catch (e) {
+      json(res, { error: (e as Error).message }, 500);
+    }
+  });
+
+  const route = (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const p = url.pathname;
+    const m = /^\/api\/runs\/([\w-]+)(?:\/(history|system|artifacts|stop|export\.csv|export\.json))?$/.exec(p);
+    if (req.method === 'POST') {
+      if (m && m[2] === 'stop') {
+        // the stop action changes state: only from our own page (a custom header a cross-site form cannot send)
+        if (req.headers['x-specnet'] !== '1') return json(res, { error: 'missing X-Specnet header' }, 403);
+        const ok = store.requestStop(m[1]);
+        return json(res, { ok, run: m[1] }, ok ? 200 : 409);
+      }
+      return json(res, { error: 'not found' }, 404);
+    }
+    if (p === '/' || p === '/index.html') return send(res, 200, dashboardPage(), 'text/html; charset=utf-8');
+    if (p === '/static/uplot.js') return send(res, 200, uplotJs, 'text/javascript');
+    if (p === '/static/uplot.css') return send(res, 200, uplotCss, 'text/css');
+    if (p === '/api/runs') return json(res, store.runs({ group: url.searchParams.get('group') ?? undefined }));
+    if (p === '/api/history') return json(res, store.history({ after: Number(url.searchParams.get('after') ?? 0) }));
+    if (p === '/api/events') return events(req, res);
+    if (m) {
+      const run = store.run(m[1]);
+      if (!run) return json(res, { error: `no run '${m[1]}'` }, 404);
+      switch (m[2]) {
+        case undefined: return json(res, run);
+        case 'history': return json(res, store.history({ run: run.id, after: Number(url.searchParams.get('after') ?? 0) }));
+        case 'system': return json(res, store.system(run.id));
+        case 'artifacts': return json(res, store.artifacts(run.id));
+        case 'export.csv': res.setHeader('content-disposition', `attachment; filename="${run.id}.csv"`); return send(res, 200, historyCsv(store.history({ run: run.id })), 'text/csv');
+        case 'export.json': res.setHeader('content-disposition', `attachment; filename="${run.id}.json"`); return json(res, { run, history: store.history({ run: run.id }), system: store.system(run.id) });
+        default: return json(res, { error: 'use POST' }, 405);
+      }
+    }
+    if (p.startsWith('/artifacts/')) {
+      let rel: string;
+      try { rel = decodeURIComponent(p.slice('/artifacts/'.length)); } catch { return json(res, { error: 'bad path' }, 400); }
+      const file = safeArtifactPath(root, rel);
+      if (!file) return json(res, { error: `refused: '${rel}' is not a file inside the runs folder` }, 403);
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'x-content-type-options': 'nosniff' });
+      createReadStream(file).pipe(res);
+      return;
+    }
+    json(res, { error: 'not found' }, 404);
+  };
+
+  /** Server-sent events: new history rows and changed runs, pushed as they land in the store. */
+  const events = (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write('retry: 1000\n\n');
+    clients.add(res);
+    req.on('close', () => clients.delete(res));
+  };
+  let marks = store.marks();
+  let lastRuns = JSON.stringify(store.runs());
+  const poll = setInterval(() => {
+    if (!clients.size) { marks = store.marks(); return; }
+    try {
+      const m = store.marks();
+      const rows = m.history > marks.history ? store.history({ after: marks.history }) : [];
+      const runsNow = JSON.stringify(store.runs());
+      const changed = runsNow !== lastRuns;
+      marks = { history: rows.length ? rows[rows.length - 1].id : marks.history, updated: m.updated };
+      lastRuns = runsNow;
+      const msg = (rows.length ? `event: history\ndata: ${JSON.stringify(rows)}\n\n` : '') + (changed ? `event: runs\ndata: ${runsNow}\n\n` : '');
+      for (const c of clients) c.write(msg || ': keep-alive\n\n');
+    } catch { /* the store was busy: next tick */ }
+  }, o.pollMs ?? 500);
+
+  await new Promise<void>((ok, fail) => { server.once('error', fail); server.listen(o.port ?? 6006, host, () => ok()); });
+  const addr = server.address() as AddressInfo;
+  const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${shown}:${addr.port}/`, token, server,
+    close: () => new Promise<void>((ok) => {
+      clearInterval(poll);
+      for (const c of clients) c.end();
+      server.close(() => { store.close(); ok(); });
+      server.closeAllConnections();
+    }),
+  };
+}

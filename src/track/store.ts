@@ -1,0 +1,184 @@
+/**
+ * The tracker's store: one embedded SQLite database (better-sqlite3) under the
+ * runs folder, in WAL mode so that several training processes write while the
+ * dashboard reads. Images and other artifacts are files beside it; the database
+ * keeps their paths relative to the runs folder.
+ *
+ * Tables (schema version in PRAGMA user_version, upgraded by {@link MIGRATIONS}):
+ *   runs      one row per run: identity, config, status, heartbeat, summary, stop request
+ *   history   one row per (run, step): the metrics logged at that step, as JSON
+ *   system    CPU, memory and throughput samples of a run's process
+ *   artifacts images, confusion matrices, checkpoints and reports of a run
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'crashed';
+
+export interface RunRow {
+  id: string; project: string; name: string; group: string | null; tags: string[];
+  config: Record<string, unknown>; summary: Record<string, unknown>;
+  status: RunStatus; created: number; updated: number; heartbeat: number; finished: number | null;
+  pid: number; stopRequested: boolean;
+}
+export interface HistoryRow { id: number; run: string; step: number; t: number; data: Record<string, number> }
+export interface SystemRow { id: number; run: string; t: number; cpu: number; rss: number; imagesPerSecond: number | null }
+export interface ArtifactRow { id: number; run: string; kind: string; key: string; step: number | null; path: string | null; data: unknown; t: number }
+
+/** A run whose heartbeat is older than this (seconds) while it says "running" has crashed. */
+export const HEARTBEAT_TIMEOUT = 20;
+
+/** Schema migrations, in order; migration i brings user_version from i to i + 1. */
+export const MIGRATIONS: string[] = [
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY, project TEXT NOT NULL, name TEXT NOT NULL, grp TEXT, tags TEXT NOT NULL DEFAULT '[]',
+     config TEXT NOT NULL DEFAULT '{}', summary TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL,
+     created REAL NOT NULL, updated REAL NOT NULL, heartbeat REAL NOT NULL, finished REAL, pid INTEGER NOT NULL,
+     stop_requested INTEGER NOT NULL DEFAULT 0);
+   CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     step INTEGER NOT NULL, t REAL NOT NULL, data TEXT NOT NULL, UNIQUE (run, step));
+   CREATE TABLE system (id INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     t REAL NOT NULL, cpu REAL NOT NULL, rss REAL NOT NULL, ips REAL);
+   CREATE TABLE artifacts (id INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     kind TEXT NOT NULL, key TEXT NOT NULL, step INTEGER, path TEXT, data TEXT, t REAL NOT NULL);
+   CREATE INDEX history_run ON history (run, id);
+   CREATE INDEX system_run ON system (run, id);
+   CREATE INDEX artifacts_run ON artifacts (run, id);`,
+  // v2: runs are listed newest first and filtered by group
+  `CREATE INDEX runs_created ON runs (created); CREATE INDEX runs_grp ON runs (grp);`,
+];
+
+const now = () => Date.now() / 1000;
+const parse = <T>(s: string | null, fallback: T): T => (s ? JSON.parse(s) as T : fallback);
+
+interface RawRun { id: string; project: string; name: string; grp: string | null; tags: string; config: string; summary: string; status: string; created: number; updated: number; heartbeat: number; finished: number | null; pid: number; stop_requested: number }
+
+/** Open (and create or upgrade) the store of a runs folder. */
+export class Store {
+  readonly db: Database.Database;
+  readonly root: string;
+  constructor(root: string, o: { readonly?: boolean } = {}) {
+    mkdirSync(root, { recursive: true });
+    this.root = root;
+    this.db = new Database(join(root, 'specnet.db'), { timeout: 10_000 });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    if (!o.readonly) this.migrate();
+    else if (this.version() < MIGRATIONS.length) this.migrate();
+  }
+
+  version(): number { return this.db.pragma('user_version', { simple: true }) as number; }
+
+  /** Apply the migrations this database has not seen, each in one transaction. */
+  migrate(): void {
+    this.db.transaction(() => {
+      const v = this.version();
+      if (v > MIGRATIONS.length) throw new Error(`${join(this.root, 'specnet.db')}: schema version ${v} is newer than this specnet (${MIGRATIONS.length}); upgrade specnet`);
+      for (let i = v; i < MIGRATIONS.length; i++) this.db.exec(MIGRATIONS[i]);
+      this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+    }).immediate();
+  }
+
+  close(): void { this.db.close(); }
+
+  createRun(r: { id: string; project: string; name: string; group?: string | null; tags?: string[]; config?: Record<string, unknown> }): void {
+    const t = now();
+    this.db.prepare(`INSERT INTO runs (id, project, name, grp, tags, config, status, created, updated, heartbeat, pid)
+      VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`)
+      .run(r.id, r.project, r.name, r.group ?? null, JSON.stringify(r.tags ?? []), JSON.stringify(r.config ?? {}), t, t, t, process.pid);
+  }
+
+  /**
+   * Log metrics at a step; a second log at the same step merges into that row. The
+   * merged row gets a new id, so readers that follow ids (the dashboard's push) see it.
+   */
+  log(run: string, step: number, data: Record<string, number>): void {
+    this.db.transaction(() => {
+      const old = this.db.prepare('DELETE FROM history WHERE run = ? AND step = ? RETURNING data').get(run, step) as { data: string } | undefined;
+      this.db.prepare('INSERT INTO history (run, step, t, data) VALUES (?, ?, ?, ?)')
+        .run(run, step, now(), JSON.stringify(old ? { ...JSON.parse(old.data) as object, ...data } : data));
+    }).immediate();
+  }
+
+  heartbeat(run: string, sample?: { cpu: number; rss: number; imagesPerSecond: number | null }): boolean {
+    const t = now();
+    const tx = this.db.transaction(() => {
+      this.db.prepare('UPDATE runs SET heartbeat = ?, pid = ? WHERE id = ?').run(t, process.pid, run);
+      if (sample) this.db.prepare('INSERT INTO system (run, t, cpu, rss, ips) VALUES (?, ?, ?, ?, ?)').run(run, t, sample.cpu, sample.rss, sample.imagesPerSecond);
+      return (this.db.prepare('SELECT stop_requested FROM runs WHERE id = ?').get(run) as { stop_requested: number } | undefined)?.stop_requested === 1;
+    });
+    return tx.immediate();
+  }
+
+  setSummary(run: string, summary: Record<string, unknown>): void {
+    this.db.prepare('UPDATE runs SET summary = ?, updated = ? WHERE id = ?').run(JSON.stringify(summary), now(), run);
+  }
+
+  finish(run: string, status: Exclude<RunStatus, 'running' | 'crashed'>, summary?: Record<string, unknown>): void {
+    const t = now();
+    this.db.prepare('UPDATE runs SET status = ?, finished = ?, updated = ?, heartbeat = ?, summary = COALESCE(?, summary) WHERE id = ?')
+      .run(status, t, t, t, summary ? JSON.stringify(summary) : null, run);
+  }
+
+  requestStop(run: string): boolean {
+    return this.db.prepare("UPDATE runs SET stop_requested = 1, updated = ? WHERE id = ? AND status = 'running'").run(now(), run).changes === 1;
+  }
+
+  stopRequested(run: string): boolean {
+    return (this.db.prepare('SELECT stop_requested FROM runs WHERE id = ?').get(run) as { stop_requested: number } | undefined)?.stop_requested === 1;
+  }
+
+  addArtifact(run: string, a: { kind: string; key: string; step?: number | null; path?: string | null; data?: unknown }): number {
+    return Number(this.db.prepare('INSERT INTO artifacts (run, kind, key, step, path, data, t) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(run, a.kind, a.key, a.step ?? null, a.path ?? null, a.data === undefined ? null : JSON.stringify(a.data), now()).lastInsertRowid);
+  }
+
+  private toRun(r: RawRun, t: number): RunRow {
+    const status = (r.status === 'running' && t - r.heartbeat > HEARTBEAT_TIMEOUT ? 'crashed' : r.status) as RunStatus;
+    return {
+      id: r.id, project: r.project, name: r.name, group: r.grp, tags: parse(r.tags, []), config: parse(r.config, {}),
+      summary: parse(r.summary, {}), status, created: r.created, updated: r.updated, heartbeat: r.heartbeat,
+      finished: r.finished, pid: r.pid, stopRequested: r.stop_requested === 1,
+    };
+  }
+
+  /** Runs, newest first; a run that says "running" but has no recent heartbeat is reported as crashed. */
+  runs(o: { group?: string } = {}): RunRow[] {
+    const rows = (o.group
+      ? this.db.prepare('SELECT * FROM runs WHERE grp = ? ORDER BY created DESC').all(o.group)
+      : this.db.prepare('SELECT * FROM runs ORDER BY created DESC').all()) as RawRun[];
+    const t = now();
+    return rows.map((r) => this.toRun(r, t));
+  }
+
+  run(id: string): RunRow | null {
+    const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RawRun | undefined;
+    return r ? this.toRun(r, now()) : null;
+  }
+
+  /** History rows with id > after (all runs, or one), in insertion order. */
+  history(o: { run?: string; after?: number; limit?: number } = {}): HistoryRow[] {
+    const rows = (o.run
+      ? this.db.prepare('SELECT * FROM history WHERE run = ? AND id > ? ORDER BY id LIMIT ?').all(o.run, o.after ?? 0, o.limit ?? 1e9)
+      : this.db.prepare('SELECT * FROM history WHERE id > ? ORDER BY id LIMIT ?').all(o.after ?? 0, o.limit ?? 1e9)) as { id: number; run: string; step: number; t: number; data: string }[];
+    return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, number> }));
+  }
+
+  system(run: string, after = 0): SystemRow[] {
+    return (this.db.prepare('SELECT id, run, t, cpu, rss, ips AS imagesPerSecond FROM system WHERE run = ? AND id > ? ORDER BY id').all(run, after)) as SystemRow[];
+  }
+
+  artifacts(run: string): ArtifactRow[] {
+    return (this.db.prepare('SELECT * FROM artifacts WHERE run = ? ORDER BY id').all(run) as (Omit<ArtifactRow, 'data'> & { data: string | null })[])
+      .map((a) => ({ ...a, data: parse<unknown>(a.data, null) }));
+  }
+
+  /** The largest row ids, for change detection by the dashboard's push loop. */
+  marks(): { history: number; updated: number } {
+    const h = this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM history').get() as { m: number };
+    const u = this.db.prepare('SELECT COALESCE(MAX(MAX(updated), MAX(heartbeat)), 0) AS m FROM runs').get() as { m: number };
+    return { history: h.m, updated: u.m };
+  }
+}
