@@ -79,7 +79,7 @@ void _m; void _e; void _a; void _s; void _o;
 /**
  * The quick profile: the default synthetic corpus (12 speakers × 10 digits × 10
  * repetitions), LeNet-5 and ResNet-14 (He et al.'s CIFAR ResNet, n = 2); the 8 runs
- * take about 7 minutes on 2 CPU cores. See docs/EXPERIMENTS.md for how these were chosen.
+ * take about 9 minutes on 2 CPU cores. See docs/EXPERIMENTS.md for how these were chosen.
  */
 const QUICK: SpecnetConfig = {
   profile: 'quick',
@@ -87,7 +87,7 @@ const QUICK: SpecnetConfig = {
   synth: { out: 'data/synth', speakers: SYNTH_DEFAULTS.speakers, repetitions: SYNTH_DEFAULTS.repetitions, seed: SYNTH_DEFAULTS.seed },
   out: 'runs/matrix',
   models: ['lenet5', 'resnet14'],
-  epochs: [30, 15],
+  epochs: [30, 12],
   seed: 0,
   split: { validation: 0.15, test: 0.15 },
   train: { ...trainDefaults, specaugmentPolicy: 'LD' },
