@@ -15,6 +15,7 @@ import { SPECAUGMENT_POLICIES } from '../augment/specaugment.js';
 import { train, type TrainConfig } from '../train/trainer.js';
 import { prepareFromConfig, runMatrix, runTrainConfig, trackedConfig, type MatrixResult } from '../train/matrix.js';
 import { defaultRunsDir, init } from '../track/tracker.js';
+import { bestRun } from '../train/report.js';
 import { startDashboard, type Dashboard } from '../track/server.js';
 import { parseOverrides, resolveConfig, type ConfigInput, type SpecnetConfig } from '../config.js';
 import { evaluateDataset, loadTrainedModel, predictFiles } from '../train/predict.js';
@@ -32,7 +33,8 @@ program.command('synth')
   .option('--seed <n>', 'seed (fixes every voice and every variation)', (v) => Number(v), SYNTH_DEFAULTS.seed)
   .option('--full', 'the AudioMNIST size: 60 speakers × 10 digits × 50 repetitions')
   .action(async (o: { out: string; speakers: number; repetitions: number; sampleRate: number; seed: number; full?: boolean }) => {
-    await synthCommand({ out: resolve(o.out), speakers: o.full ? 60 : o.speakers, repetitions: o.full ? 50 : o.repetitions, sampleRate: o.sampleRate, seed: o.seed });
+    const full = resolveConfig({ profile: 'full' }).synth;
+    await synthCommand({ out: resolve(o.out), speakers: o.full ? full.speakers : o.speakers, repetitions: o.full ? full.repetitions : o.repetitions, sampleRate: o.sampleRate, seed: o.seed });
   });
 
 /** Synthesize a corpus with a progress bar; Ctrl-C stops after the current speaker (exit code 130). */
@@ -111,13 +113,14 @@ withConfig(program.command('train')
   .option('--seed <n>', 'seed of the split, initialisation, order and augmentation', (v) => Number(v))
   .option('--out <dir>', 'run folder (checkpoints)', '')
   .option('--resume', 'continue from <out>/last.safetensors')
+  .option('--cache-dir <dir>', 'the feature cache', 'runs/cache')
   .option('--backend <name>', 'reference or native')
   .option('--name <name>', 'run name in the tracker (default: model-filter-augment)')
   .option('--group <name>', 'run group in the tracker')
   .option('--runs-dir <dir>', 'the tracker\'s runs folder (specnet.db)', defaultRunsDir())
   .option('--no-track', 'do not record the run in the tracker')
   .option('--json', 'print the result as one JSON object'))
-  .action(async (o: ConfigFlags & TrackFlags & { name?: string; group?: string; data?: string; model?: string; filter: 'none' | 'bilateral'; augment: string; epochs?: number; batchSize?: number; optimizer?: TrainConfig['optimizer']; lr?: number; schedule?: TrainConfig['schedule']; patience?: number; seed?: number; out: string; resume?: boolean; backend?: string; json?: boolean }) => {
+  .action(async (o: ConfigFlags & TrackFlags & { name?: string; group?: string; data?: string; model?: string; filter: 'none' | 'bilateral'; augment: string; epochs?: number; batchSize?: number; optimizer?: TrainConfig['optimizer']; lr?: number; schedule?: TrainConfig['schedule']; patience?: number; seed?: number; out: string; cacheDir: string; resume?: boolean; backend?: string; json?: boolean }) => {
     if (o.backend) setBackend(o.backend);
     const c = loadConfig(o, { data: o.data, seed: o.seed, train: { batchSize: o.batchSize, optimizer: o.optimizer, lr: o.lr, schedule: o.schedule, patience: o.patience } });
     if (!c.data) throw new Error('no dataset: give --data <dir> or set `data` in the config file');
@@ -128,7 +131,7 @@ withConfig(program.command('train')
     const out = resolve(o.out || `runs/${model}-${o.filter}-${o.augment}`);
     const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
     let bar: Progress | null = null;
-    const prepared = await prepareFromConfig(c, resolve(c.data), o.filter, resolve('runs/cache'), (done, total) => {
+    const prepared = await prepareFromConfig(c, resolve(c.data), o.filter, resolve(o.cacheDir), (done, total) => {
       if (o.json) return;
       bar ??= new Progress('features', total, { unit: 'files' }); bar.update(done);
     });
@@ -243,7 +246,7 @@ matrixFlags(program.command('run')
     }
     const r = await matrixCommand(c, resolve(data), o);
     if (!o.json && r.runs.length) {
-      const best = [...r.runs].sort((a, b) => (b.result.test?.macroF1 ?? 0) - (a.result.test?.macroF1 ?? 0))[0];
+      const best = bestRun(r.runs)!;
       process.stdout.write(`best: ${best.name}, test macro F1 ${(best.result.test?.macroF1 ?? NaN).toFixed(4)}; checkpoint ${best.result.checkpoints.best}\n`);
     }
     if (dash) {

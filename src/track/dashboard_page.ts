@@ -4,6 +4,8 @@
  * textContent or as chart data, never as HTML, so a run named
  * `<script>alert(1)</script>` shows as text.
  */
+import { heatCellStyle, PALETTE, scriptJson } from '../util/web.js';
+
 const CSS = `
 :root{--b:#dde2e8;--m:#667;--bg:#f6f8fa}
 *{box-sizing:border-box}body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d232b;background:var(--bg)}
@@ -29,7 +31,6 @@ img.spec{image-rendering:pixelated;width:192px;border:1px solid var(--b)}`;
 const SCRIPT = String.raw`
 const $ = (s) => document.querySelector(s);
 const el = (tag, props = {}, ...kids) => { const e = document.createElement(tag); for (const [k, v] of Object.entries(props)) { if (k === 'class') e.className = v; else if (k.startsWith('on')) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v); } for (const k of kids) e.append(k instanceof Node ? k : document.createTextNode(String(k))); return e; };
-const PALETTE = ['#1f77b4','#ff7f0e','#2ca02c','#d62728','#9467bd','#8c564b','#e377c2','#17becf','#bcbd22','#7f7f7f'];
 const state = { runs: [], hist: new Map(), lastId: 0, sort: ['created', -1], filter: '', selected: null, overlay: new Set(), metric: 'val_macro_f1', group: false };
 const fmt = (v) => typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : (v ?? '');
 const cfg = (r, k) => r.config?.[k] ?? r.config?.train?.[k];
@@ -121,7 +122,7 @@ async function renderDetail() {
   if (r.status !== 'running' || r.stopRequested) { stop.disabled = true; if (r.stopRequested && r.status === 'running') stop.textContent = 'stop requested…'; }
   const cm = arts.filter((a) => a.kind === 'confusion').pop();
   const cmBox = el('div', {}, el('h3', {}, 'Confusion matrix (test)'));
-  if (cm) { const { matrix, classes } = cm.data; const t = el('table', { class: 'cm', id: 'confusion' }, el('tr', {}, el('th', {}, 't\\p'), ...classes.map((c) => el('th', {}, c)))); matrix.forEach((row, i) => { const tot = row.reduce((a, b) => a + b, 0) || 1; t.append(el('tr', {}, el('th', {}, classes[i]), ...row.map((v, j) => { const td = el('td', { title: classes[i] + ' → ' + classes[j] + ': ' + v }, v || ''); const p = v / tot; td.style.background = v ? 'hsl(' + (i === j ? 210 : 5) + ' 70% ' + Math.round(97 - 52 * p) + '%)' : '#fafafa'; td.style.color = p > 0.6 ? '#fff' : '#222'; return td; }))); }); cmBox.append(t); } else cmBox.append(el('p', { class: 'muted' }, 'after the test evaluation'));
+  if (cm) { const { matrix, classes } = cm.data; const t = el('table', { class: 'cm', id: 'confusion' }, el('tr', {}, el('th', {}, 't\\p'), ...classes.map((c) => el('th', {}, c)))); matrix.forEach((row, i) => { const tot = row.reduce((a, b) => a + b, 0); t.append(el('tr', {}, el('th', {}, classes[i]), ...row.map((v, j) => { const td = el('td', { title: classes[i] + ' → ' + classes[j] + ': ' + v }, v || ''); td.style.cssText = heatCellStyle(v, tot, i === j) || 'background:#fafafa'; return td; }))); }); cmBox.append(t); } else cmBox.append(el('p', { class: 'muted' }, 'after the test evaluation'));
   const f1 = r.summary.test_f1_per_class; const f1Box = el('div', {}, el('h3', {}, 'Per-class F1 (test)'));
   if (Array.isArray(f1)) f1.forEach((v, i) => { const b = el('span', { class: 'bar' }); b.style.width = Math.round(160 * v) + 'px'; f1Box.append(el('div', {}, (cm?.data.classes[i] ?? i) + ' ', b, ' ' + v.toFixed(3))); }); else f1Box.append(el('p', { class: 'muted' }, 'after the test evaluation'));
   const imgs = el('div', { class: 'row' }, ...arts.filter((a) => a.kind === 'image').map((a) => el('figure', {}, el('img', { class: 'spec', src: '/artifacts/' + a.path.split('/').map(encodeURIComponent).join('/'), alt: a.key }), el('figcaption', {}, a.key + (a.data?.caption ? ' · ' + a.data.caption : '')))));
@@ -168,5 +169,6 @@ export function dashboardPage(): string {
 <label><input type="checkbox" id="group"> group runs that differ only by seed (mean, min–max band)</label></div>
 <div id="chart"></div><p class="muted">Shows the ticked runs, else the latest matrix (or the latest run).</p></section>
 <section id="detail"></section>
-</main><script src="/static/uplot.js"></script><script>${SCRIPT}</script></body></html>`;
+</main><script src="/static/uplot.js"></script><script>const PALETTE = ${scriptJson(PALETTE)};
+const heatCellStyle = ${heatCellStyle.toString()};${SCRIPT}</script></body></html>`;
 }

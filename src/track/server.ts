@@ -10,13 +10,13 @@
  * paths are resolved inside the runs folder and anything that leaves it is refused.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { extname, isAbsolute, resolve, sep } from 'node:path';
 import { dashboardPage } from './dashboard_page.js';
 import { Store, type HistoryRow } from './store.js';
+import { uplotAssets } from '../util/web.js';
 
 export interface DashboardOptions {
   /** The runs folder (holds specnet.db). */
@@ -33,7 +33,6 @@ export interface DashboardOptions {
 export interface Dashboard { url: string; token: string | null; server: Server; close(): Promise<void> }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
-const require = createRequire(import.meta.url);
 const MIME: Record<string, string> = { '.png': 'image/png', '.json': 'application/json', '.html': 'text/html; charset=utf-8', '.md': 'text/markdown; charset=utf-8', '.csv': 'text/csv', '.safetensors': 'application/octet-stream' };
 
 /** True for 127.0.0.1, ::1 and localhost: the addresses that need no token. */
@@ -72,8 +71,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const token = isLoopback(host) ? (o.token ?? null) : (o.token ?? randomBytes(18).toString('base64url'));
   const store = new Store(o.dir, { readonly: true });
   const root = resolve(o.dir);
-  const uplotJs = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'));
-  const uplotCss = readFileSync(require.resolve('uplot/dist/uPlot.min.css'));
+  const uplot = uplotAssets();
   const clients = new Set<ServerResponse>();
 
   const authorized = (req: IncomingMessage, url: URL): 'ok' | 'query' | false => {
@@ -112,8 +110,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       return json(res, { error: 'not found' }, 404);
     }
     if (p === '/' || p === '/index.html') return send(res, 200, dashboardPage(), 'text/html; charset=utf-8');
-    if (p === '/static/uplot.js') return send(res, 200, uplotJs, 'text/javascript');
-    if (p === '/static/uplot.css') return send(res, 200, uplotCss, 'text/css');
+    if (p === '/static/uplot.js') return send(res, 200, uplot.js, 'text/javascript');
+    if (p === '/static/uplot.css') return send(res, 200, uplot.css, 'text/css');
     if (p === '/api/runs') return json(res, store.runs({ group: url.searchParams.get('group') ?? undefined }));
     if (p === '/api/history') return json(res, store.history({ after: Number(url.searchParams.get('after') ?? 0) }));
     if (p === '/api/events') return events(req, res);
@@ -149,16 +147,16 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     clients.add(res);
     req.on('close', () => clients.delete(res));
   };
-  let marks = store.marks();
+  // runs are compared whole, not by a change mark: "crashed" appears by the clock, without a write
+  let lastId = store.lastHistoryId();
   let lastRuns = JSON.stringify(store.runs());
   const poll = setInterval(() => {
-    if (!clients.size) { marks = store.marks(); return; }
+    if (!clients.size) { lastId = store.lastHistoryId(); return; }
     try {
-      const m = store.marks();
-      const rows = m.history > marks.history ? store.history({ after: marks.history }) : [];
+      const rows = store.history({ after: lastId });
       const runsNow = JSON.stringify(store.runs());
       const changed = runsNow !== lastRuns;
-      marks = { history: rows.length ? rows[rows.length - 1].id : marks.history, updated: m.updated };
+      if (rows.length) lastId = rows[rows.length - 1].id;
       lastRuns = runsNow;
       const msg = (rows.length ? `event: history\ndata: ${JSON.stringify(rows)}\n\n` : '') + (changed ? `event: runs\ndata: ${runsNow}\n\n` : '');
       for (const c of clients) c.write(msg || ': keep-alive\n\n');

@@ -175,10 +175,8 @@ export class Store {
       .map((a) => ({ ...a, data: parse<unknown>(a.data, null) }));
   }
 
-  /** The largest row ids, for change detection by the dashboard's push loop. */
-  marks(): { history: number; updated: number } {
-    const h = this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM history').get() as { m: number };
-    const u = this.db.prepare('SELECT COALESCE(MAX(MAX(updated), MAX(heartbeat)), 0) AS m FROM runs').get() as { m: number };
-    return { history: h.m, updated: u.m };
+  /** The largest history row id: the dashboard pushes the rows after it. */
+  lastHistoryId(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM history').get() as { m: number }).m;
   }
 }

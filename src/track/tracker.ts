@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
-import { PNG } from 'pngjs';
+import { encodePng } from '../vision/png.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { Store, type RunStatus } from './store.js';
 
@@ -83,7 +83,7 @@ export class Run {
 
   /** A single-channel image (values in [0, 1]) or PNG bytes, saved beside the store. */
   logImage(key: string, image: { data: Float32Array; height: number; width: number } | Uint8Array, o: { step?: number; caption?: string } = {}): string {
-    const bytes = image instanceof Uint8Array ? image : grayPng(image.data, image.height, image.width);
+    const bytes = image instanceof Uint8Array ? image : encodePng([image], { scale: 1, colormap: 'gray' });
     const file = join(this.dir, `${key.replace(/[^\w.-]+/g, '_')}-${o.step ?? this.step}.png`);
     writeFileAtomic(file, bytes);
     this.store.addArtifact(this.id, { kind: 'image', key, step: o.step ?? null, path: relative(this.store.root, file), data: o.caption ? { caption: o.caption } : undefined });
@@ -96,7 +96,8 @@ export class Run {
 
   /** Record a file (a checkpoint, a report) that belongs to the run; the path is kept relative to the runs folder when inside it. */
   logArtifact(kind: string, key: string, path: string): void {
-    this.store.addArtifact(this.id, { kind, key, path: relative(this.store.root, path).startsWith('..') ? path : relative(this.store.root, path) });
+    const rel = relative(this.store.root, path);
+    this.store.addArtifact(this.id, { kind, key, path: rel.startsWith('..') ? path : rel });
   }
 
   private flushSummary(): void {
@@ -117,7 +118,7 @@ export class Run {
     } catch { /* a busy database skips a beat; the next one retries */ }
   }
 
-  /** Poll the stop flag now (the trainer calls this between batches, at most every half second). */
+  /** Read the stop flag from the store now, without waiting for the next heartbeat. */
   pollStop(): boolean {
     if (!this.stop && this.store.stopRequested(this.id)) this.stop = true;
     return this.stop;
@@ -134,15 +135,3 @@ export class Run {
 
 /** Start a tracked run. */
 export function init(o: InitOptions = {}): Run { return new Run(o); }
-
-/** An 8-bit grayscale PNG of a [h, w] image in [0, 1] (values outside are clipped). */
-export function grayPng(data: Float32Array, h: number, w: number, o: { flipY?: boolean } = {}): Uint8Array {
-  const png = new PNG({ width: w, height: h, colorType: 0, inputColorType: 0, bitDepth: 8 });
-  const buf = Buffer.alloc(w * h);
-  for (let y = 0; y < h; y++) {
-    const src = o.flipY ? h - 1 - y : y;
-    for (let x = 0; x < w; x++) buf[y * w + x] = Math.round(255 * Math.min(1, Math.max(0, data[src * w + x])));
-  }
-  png.data = buf;
-  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8, inputHasAlpha: false });
-}

@@ -111,7 +111,7 @@ export async function runMatrix(c: SpecnetConfig, o: MatrixOptions): Promise<Mat
           outDir, callbacks: o.callbacks, meta: { features: p.features, classes: p.dataset.classes, speakers: p.split.speakers },
           run: o.track ? init({ dir: o.track.dir, project: 'specnet', name: spec.name, group: o.track.group, config: trackedConfig(cfg, spec.filter, o.data, p) }) : undefined,
         })
-        : await trainInChild(['--config', configPath, '--data', o.data, '--model', spec.model, '--filter', spec.filter, '--augment', spec.augment, '--out', outDir, '--name', spec.name, ...tracked], threads);
+        : await trainInChild(['--config', configPath, '--data', o.data, '--model', spec.model, '--filter', spec.filter, '--augment', spec.augment, '--out', outDir, '--cache-dir', cacheDir, '--name', spec.name, ...tracked], threads);
       runs[i] = { ...spec, result };
       o.onRunEnd?.(runs[i]!, i, specs.length);
       if (result.status === 'stopped' || o.callbacks?.shouldStop?.()) stopped = true;

@@ -4,8 +4,7 @@
  * a confusion-matrix heatmap per run, the 2 × 2 × 2 effects). The page embeds
  * uPlot and the data, so it opens from disk with no server and no network.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { escapeHtml, heatCellStyle, PALETTE, scriptJson, uplotAssets } from '../util/web.js';
 import type { EpochRecord, TrainResult } from './trainer.js';
 import type { Split } from '../data/audio_datasets.js';
 
@@ -35,6 +34,8 @@ export function matrixEffects(runs: MatrixRun[]): { model: string; bilateral: [n
 }
 
 const rowsByF1 = (runs: MatrixRun[]) => [...runs].sort((a, b) => f1(b) - f1(a));
+/** The run with the highest test macro F1. */
+export const bestRun = (runs: MatrixRun[]): MatrixRun | undefined => rowsByF1(runs)[0];
 const filterName = (r: MatrixRun) => (r.filter === 'none' ? 'raw' : 'bilateral');
 const splitLine = (split: Split) => `Test speakers (never heard in training): ${split.speakers.test.join(', ')}; validation: ${split.speakers.validation.join(', ')}; training: ${split.speakers.train.length} speakers.`;
 
@@ -52,25 +53,6 @@ export function matrixReport(runs: MatrixRun[], split: Split): string {
   return lines.join('\n') + '\n';
 }
 
-/** Escape text for HTML element content and attribute values. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** JSON safe to place inside a <script> element (no `</script>`, no HTML comment openers). */
-export function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-const require = createRequire(import.meta.url);
-/** uPlot's browser build and stylesheet, read from the installed package. */
-export function uplotAssets(): { js: string; css: string } {
-  return {
-    js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
-    css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
-  };
-}
-
 /** A confusion matrix as an HTML table whose cells are shaded by the row-normalised count. */
 export function confusionHeatmap(confusion: number[][], classes: string[]): string {
   const head = `<tr><th class="corner">true \\ predicted</th>${classes.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
@@ -78,9 +60,7 @@ export function confusionHeatmap(confusion: number[][], classes: string[]): stri
     const total = row.reduce((a, b) => a + b, 0) || 1;
     return `<tr><th>${escapeHtml(classes[i] ?? String(i))}</th>${row.map((v, j) => {
       const p = v / total;
-      const hue = i === j ? 210 : 5;
-      const style = v ? `background:hsl(${hue} 70% ${Math.round(97 - 52 * p)}%);color:${p > 0.6 ? '#fff' : '#222'}` : '';
-      return `<td style="${style}" title="true ${escapeHtml(classes[i] ?? '')}, predicted ${escapeHtml(classes[j] ?? '')}: ${v} (${(100 * p).toFixed(0)}%)">${v || ''}</td>`;
+      return `<td style="${heatCellStyle(v, total, i === j)}" title="true ${escapeHtml(classes[i] ?? '')}, predicted ${escapeHtml(classes[j] ?? '')}: ${v} (${(100 * p).toFixed(0)}%)">${v || ''}</td>`;
     }).join('')}</tr>`;
   }).join('');
   return `<table class="cm">${head}${body}</table>`;
@@ -97,8 +77,6 @@ td.l,th.l{text-align:left}.best{font-weight:600;background:#e8f5e9}
 table.cm td{width:26px;height:22px;text-align:center;font-size:12px;padding:2px}table.cm th{font-size:12px;padding:2px 4px}
 table.cm th.corner{font-weight:400;color:#667}
 .muted{color:#667}`;
-
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
 /**
  * The report as one HTML page: the table, the effects, overlaid training curves

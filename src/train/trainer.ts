@@ -185,12 +185,8 @@ export interface TrainOptions {
 async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions): Promise<TrainResult> {
   const c = { ...DEFAULT_TRAIN, ...config };
   const run = o.run;
-  let lastPoll = 0;
-  const shouldStop = () => {
-    if (o.callbacks?.shouldStop?.()) return true;
-    if (run && performance.now() - lastPoll > 500) { lastPoll = performance.now(); return run.pollStop(); }
-    return run?.shouldStop() ?? false;
-  };
+  // the run's heartbeat picks up a stop request from the dashboard
+  const shouldStop = () => (o.callbacks?.shouldStop?.() ?? false) || (run?.shouldStop() ?? false);
   const { height: h, width: w, numClasses } = data;
   for (const [name, d] of Object.entries({ train: data.train, validation: data.validation, ...(data.test ? { test: data.test } : {}) })) {
     if (d.images.length !== d.labels.length * h * w) throw new RangeError(`train: the ${name} split has ${d.images.length} values for ${d.labels.length} images of ${h}×${w}`);
