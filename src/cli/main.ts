@@ -22,7 +22,7 @@ import { evaluateDataset, loadTrainedModel, predictFiles } from '../train/predic
 
 const int = (v: string): number => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
 
-const program = new Command('specnet').description('Spectrogram CNNs in TypeScript: data, training, tracking').showHelpAfterError();
+const program = new Command('specnet').description('Spectrogram CNNs in TypeScript: data, training, tracking').showHelpAfterError('(add --help for usage)');
 
 program.command('synth')
   .description('synthesize a spoken-digit corpus (AudioMNIST layout) from eSpeak NG voices')
@@ -103,7 +103,7 @@ withConfig(program.command('train')
   .option('--data <dir>', 'dataset folder (or `data` in the config)')
   .option('--model <name>', `model (${modelNames().join(', ')}); default: the config's Model A`, choice('model', modelNames()))
   .option('--filter <name>', 'spectrogram variant: none or bilateral', choice('filter', ['none', 'bilateral']), 'none')
-  .option('--augment <policy>', `SpecAugment on training batches: none, specaugment (the config's policy, LD by default), ${Object.keys(SPECAUGMENT_POLICIES).join(', ')}`, 'none')
+  .option('--augment <policy>', `SpecAugment on training batches: none, specaugment (the config's policy, LD by default), or a policy: ${Object.keys(SPECAUGMENT_POLICIES).filter((k) => k !== 'none').join(', ')}`, 'none')
   .option('--epochs <n>', 'epochs (default: the config\'s epochs for this model)', int)
   .option('--batch-size <n>', 'batch size', int)
   .option('--optimizer <name>', 'adam, adamw, sgd, rmsprop, adagrad', choice('optimizer', ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad']))
