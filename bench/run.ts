@@ -13,14 +13,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import {
-  getBackend, LeNet5, MLP, nn, noGrad, optim, randn, resnet18, resnetSmall, setBackend,
+  getBackend, LeNet5, MLP, nn, noGrad, optim, randn, resnet14, resnet18, resnetSmall, setBackend,
 } from '../src/index.js';
 import { nativeAddon, physicalCores } from '../src/backend/native/index.js';
 import type { Backend, Conv2dParams, Shape, Storage } from '../src/backend/backend.js';
 import { convOutSize } from '../src/backend/shape.js';
 import { timed } from './timing.js';
 
-const ALL = ['mlp_28', 'lenet5_32', 'lenet5_64', 'lenet5_224', 'resnet_small_64', 'resnet18_224'];
+const ALL = ['mlp_28', 'lenet5_32', 'lenet5_64', 'lenet5_224', 'resnet14_64', 'resnet_small_64', 'resnet18_224'];
 const program = new Command('bench')
   .option('--json', 'one JSON object per line')
   .option('--models <list>', 'comma-separated subset', ALL.join(','))
@@ -39,6 +39,8 @@ const SPECS: Record<string, Spec> = {
   lenet5_32: { make: () => new LeNet5({ inputSize: 32 }), shape: [64, 32, 32, 1] },
   lenet5_64: { make: () => new LeNet5({ inputSize: 64 }), shape: [64, 64, 64, 1] },
   lenet5_224: { make: () => new LeNet5({ inputSize: 224 }), shape: [32, 224, 224, 1] },
+  // the default Model B, at the matrix's 64×64 input and batch
+  resnet14_64: { make: () => resnet14({ inChannels: 1, numClasses: 10 }), shape: [64, 64, 64, 1] },
   resnet_small_64: { make: () => resnetSmall({ inChannels: 1, numClasses: 10 }), shape: [64, 64, 64, 1] },
   resnet18_224: { make: () => resnet18({ inChannels: 3, numClasses: 10 }), shape: [16, 224, 224, 3] },
 };

@@ -52,7 +52,7 @@ class Block(nn.Module):
 
 
 class ResNet(nn.Module):
-    def __init__(self, in_c, widths, small, stem):
+    def __init__(self, in_c, widths, small, stem, blocks=2):
         super().__init__()
         if small:
             self.stem = nn.Sequential(nn.Conv2d(in_c, stem, 3, 1, 1, bias=False), nn.BatchNorm2d(stem), nn.ReLU())
@@ -60,8 +60,9 @@ class ResNet(nn.Module):
             self.stem = nn.Sequential(nn.Conv2d(in_c, stem, 7, 2, 3, bias=False), nn.BatchNorm2d(stem), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
         layers, c = [], stem
         for i, w in enumerate(widths):
-            layers += [Block(c, w, 2 if i > 0 else 1), Block(w, w, 1)]
-            c = w
+            for j in range(blocks):
+                layers.append(Block(c, w, 2 if i > 0 and j == 0 else 1))
+                c = w
         self.layers = nn.Sequential(*layers)
         self.fc = nn.Linear(c, 10)
 
@@ -75,6 +76,7 @@ MODELS = {
     "lenet5_32": (lambda: LeNet5(32), (64, 1, 32, 32)),
     "lenet5_64": (lambda: LeNet5(64), (64, 1, 64, 64)),
     "lenet5_224": (lambda: LeNet5(224), (32, 1, 224, 224)),
+    "resnet14_64": (lambda: ResNet(1, [16, 32, 64], True, 16), (64, 1, 64, 64)),
     "resnet_small_64": (lambda: ResNet(1, [32, 64, 128], True, 32), (64, 1, 64, 64)),
     "resnet18_224": (lambda: ResNet(3, [64, 128, 256, 512], False, 64), (16, 3, 224, 224)),
 }

@@ -4,7 +4,7 @@
  * (The training commands arrive with the training system.)
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { showSpectrograms } from '../audio/show.js';
 import { SYNTH_DEFAULTS, synthesizeCorpus } from '../data/synth.js';
@@ -16,6 +16,7 @@ import { train, type TrainConfig } from '../train/trainer.js';
 import { prepareFromConfig, runMatrix, runTrainConfig, trackedConfig, type MatrixResult } from '../train/matrix.js';
 import { defaultRunsDir, init } from '../track/tracker.js';
 import { bestRun } from '../train/report.js';
+import { runLoso } from '../train/loso.js';
 import { startDashboard, type Dashboard } from '../track/server.js';
 import { parseOverrides, resolveConfig, type ConfigInput, type SpecnetConfig } from '../config.js';
 import { evaluateDataset, loadTrainedModel, predictFiles } from '../train/predict.js';
@@ -256,6 +257,43 @@ matrixFlags(program.command('run')
       } else if (!o.json) process.stdout.write(`dashboard: run \`specnet dashboard --runs-dir ${o.runsDir}\` to browse these runs\n`);
       await dash.close();
     }
+  });
+
+withConfig(program.command('loso')
+  .description('leave-one-speaker-out: the 8 configurations, each trained without one speaker and tested on that speaker, for every speaker')
+  .requiredOption('--data <dir>', 'dataset folder (e.g. ../shared/data/fsdd-dev)')
+  .option('--extra <dir>', 'a second dataset added to every fold\'s training set (e.g. data/synth: synthetic speakers)')
+  .option('--models <a,b>', 'Model A and Model B (default: lenet5,resnet14)')
+  .option('--epochs <n>', 'epochs per run, or a,b for Model A and Model B')
+  .option('--speakers <list>', 'only these left-out speakers, comma-separated')
+  .option('--runs <list>', 'only these configurations, e.g. resnet14-bilateral-specaugment (comma-separated)')
+  .option('--out <dir>', 'output folder (checkpoints, loso.md, loso.json)', 'runs/loso')
+  .option('--seed <n>', 'seed', (v) => Number(v))
+  .option('--backend <name>', 'reference or native')
+  .option('--runs-dir <dir>', 'the tracker\'s runs folder (specnet.db)', defaultRunsDir())
+  .option('--no-track', 'do not record the runs in the tracker')
+  .option('--json', 'print the result as one JSON object'))
+  .action(async (o: MatrixFlags & { data: string; extra?: string; speakers?: string; runs?: string; out: string }) => {
+    const c = matrixConfig({ ...o, out: undefined });
+    const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
+    const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
+    let fbar: Progress | null = null;
+    const t0 = performance.now();
+    const out = resolve(o.out);
+    log(`leave-one-speaker-out on ${o.data}${o.extra ? ` (+ ${o.extra} in training)` : ''}: ${c.models.join(' and ')}, epochs ${c.epochs.join('/')}, backend ${getBackend().name}`);
+    const r = await runLoso(c, {
+      data: resolve(o.data), extra: o.extra && resolve(o.extra), out, speakers: o.speakers?.split(','), runs: o.runs?.split(','),
+      track: o.track ? { dir: resolve(o.runsDir), group: `loso-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}` } : null,
+      onFeatures: (filter, done, total) => { if (o.json) return; fbar ??= new Progress(`features (${filter})`, total, { unit: 'files' }); fbar.update(done); if (done === total) { fbar.stop(); fbar = null; } },
+      onRunStart: (speaker, run, i, n) => log(`run ${i + 1}/${n}: ${run}, test speaker ${speaker}`),
+      onRunEnd: (_s, run) => log(`  ${run.result.status}, test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}, ${run.result.history.length} epochs in ${run.result.trainSeconds.toFixed(1)} s`),
+      callbacks: { shouldStop: stop.stopRequested, onBatch: o.json ? undefined : epochProgress() },
+    });
+    stop.dispose();
+    const seconds = (performance.now() - t0) / 1000;
+    if (o.json) process.stdout.write(JSON.stringify({ seconds, speakers: r.speakers, runs: r.runs.map((x) => ({ name: x.name, folds: Object.fromEntries(Object.entries(x.folds).map(([s, f]) => [s, f.test?.macroF1])) })) }) + '\n');
+    else process.stdout.write('\n' + r.report + `\nreport: ${join(out, 'loso.md')} (${seconds.toFixed(0)} s)\n`);
+    if (r.stopped) process.exitCode = 130;
   });
 
 const dashUrl = (d: Dashboard) => d.url + (d.token ? `?token=${d.token}` : '');

@@ -26,7 +26,7 @@ button.stop:disabled{background:#aaa}
 table.cm{width:auto}table.cm td{width:28px;height:24px;text-align:center;font-size:12px;padding:1px;border:1px solid #fff}
 pre{background:#f6f8fa;padding:8px;max-height:260px;overflow:auto;font-size:12px;margin:0}
 .bar{height:12px;background:#1f77b4;display:inline-block;vertical-align:middle}
-img.spec{image-rendering:pixelated;width:192px;border:1px solid var(--b)}`;
+img.spec{image-rendering:pixelated;width:192px;border:1px solid var(--b)}img.wide{image-rendering:pixelated;max-width:100%;border:1px solid var(--b)}`;
 
 const SCRIPT = String.raw`
 const $ = (s) => document.querySelector(s);
@@ -125,13 +125,17 @@ async function renderDetail() {
   if (cm) { const { matrix, classes } = cm.data; const t = el('table', { class: 'cm', id: 'confusion' }, el('tr', {}, el('th', {}, 't\\p'), ...classes.map((c) => el('th', {}, c)))); matrix.forEach((row, i) => { const tot = row.reduce((a, b) => a + b, 0); t.append(el('tr', {}, el('th', {}, classes[i]), ...row.map((v, j) => { const td = el('td', { title: classes[i] + ' → ' + classes[j] + ': ' + v }, v || ''); td.style.cssText = heatCellStyle(v, tot, i === j) || 'background:#fafafa'; return td; }))); }); cmBox.append(t); } else cmBox.append(el('p', { class: 'muted' }, 'after the test evaluation'));
   const f1 = r.summary.test_f1_per_class; const f1Box = el('div', {}, el('h3', {}, 'Per-class F1 (test)'));
   if (Array.isArray(f1)) f1.forEach((v, i) => { const b = el('span', { class: 'bar' }); b.style.width = Math.round(160 * v) + 'px'; f1Box.append(el('div', {}, (cm?.data.classes[i] ?? i) + ' ', b, ' ' + v.toFixed(3))); }); else f1Box.append(el('p', { class: 'muted' }, 'after the test evaluation'));
-  const imgs = el('div', { class: 'row' }, ...arts.filter((a) => a.kind === 'image').map((a) => el('figure', {}, el('img', { class: 'spec', src: '/artifacts/' + a.path.split('/').map(encodeURIComponent).join('/'), alt: a.key }), el('figcaption', {}, a.key + (a.data?.caption ? ' · ' + a.data.caption : '')))));
+  const figure = (a, cls) => el('figure', {}, el('img', { class: cls, src: '/artifacts/' + a.path.split('/').map(encodeURIComponent).join('/'), alt: a.key }), el('figcaption', {}, a.key + (a.data?.caption ? ' · ' + a.data.caption : '')));
+  const images = arts.filter((a) => a.kind === 'image');
+  const imgs = el('div', { class: 'row' }, ...images.filter((a) => !a.key.startsWith('filters/')).map((a) => figure(a, 'spec')));
+  const filters = el('div', {}, ...images.filter((a) => a.key.startsWith('filters/')).map((a) => figure(a, 'wide')));
   const ckpts = arts.filter((a) => a.kind === 'checkpoint').map((a) => el('div', {}, a.key + ': ' + a.path));
   const sysBox = el('div', { id: 'sys' });
   box.replaceChildren(el('h2', {}, 'Run ', el('span', {}, r.name), ' ', el('span', { class: 'badge ' + r.status, id: 'status' }, r.status)),
     el('div', { class: 'row' }, stop, el('a', { href: '/api/runs/' + id + '/export.csv' }, 'metrics CSV'), el('a', { href: '/api/runs/' + id + '/export.json' }, 'metrics JSON')),
     el('div', { class: 'row' }, el('div', {}, el('h3', {}, 'Config'), el('pre', {}, JSON.stringify(r.config, null, 1))), el('div', {}, el('h3', {}, 'Summary'), el('pre', {}, JSON.stringify(r.summary, null, 1))), cmBox, f1Box),
-    el('h3', {}, 'Samples'), imgs.childElementCount ? imgs : el('p', { class: 'muted' }, 'none logged'), ...ckpts, el('h3', {}, 'System'), sysBox);
+    el('h3', {}, 'Samples'), imgs.childElementCount ? imgs : el('p', { class: 'muted' }, 'none logged'),
+    ...(filters.childElementCount ? [el('h3', {}, 'First convolution: filters and feature maps'), filters] : []), ...ckpts, el('h3', {}, 'System'), sysBox);
   if (sys.length) new uPlot({ width: 700, height: 200, scales: { x: { time: true } }, series: [{}, { label: 'CPU %', stroke: '#d62728' }, { label: 'RSS MiB', stroke: '#1f77b4' }, { label: 'img/s', stroke: '#2ca02c' }] }, [sys.map((s) => s.t), sys.map((s) => s.cpu), sys.map((s) => s.rss), sys.map((s) => s.imagesPerSecond)], sysBox);
 }
 

@@ -1,6 +1,6 @@
 import { DEFAULT_BILATERAL, DEFAULT_FEATURES, type FeatureConfig } from '../audio/features.js';
 import { scanDataset, speakerDisjointSplit, type AudioDataset, type Recording, type Split } from '../data/audio_datasets.js';
-import { extractAll } from '../data/features.js';
+import { extractAll, type FeatureSet } from '../data/features.js';
 import type { ImageData, TrainData } from './trainer.js';
 
 export interface PrepareOptions {
@@ -36,16 +36,21 @@ export async function prepareData(root: string, o: PrepareOptions): Promise<Prep
   const features: FeatureConfig = { ...base, bilateral: o.filter === 'bilateral' ? base.bilateral ?? DEFAULT_BILATERAL : null };
   const all = [...split.train, ...split.validation, ...split.test];
   const set = await extractAll(all, features, { cacheDir: o.cacheDir, onProgress: o.onProgress });
-  const size = features.height * features.width;
+  const pick = imagesOf(set);
+  return {
+    data: { train: pick(split.train), validation: pick(split.validation), test: pick(split.test), height: features.height, width: features.width, numClasses: dataset.classes.length },
+    dataset, split, features, skipped: dataset.skipped, failed: set.failed,
+  };
+}
+
+/** A picker of the images of some recordings out of an extracted set (recordings that failed to decode are left out). */
+export function imagesOf(set: FeatureSet): (recs: Recording[]) => ImageData {
+  const size = set.height * set.width;
   const index = new Map(set.kept.map((r, i) => [r.path, i]));
-  const pick = (recs: Recording[]): ImageData => {
+  return (recs) => {
     const kept = recs.filter((r) => index.has(r.path));
     const images = new Float32Array(kept.length * size);
     kept.forEach((r, i) => { const k = index.get(r.path)!; images.set(set.images.subarray(k * size, (k + 1) * size), i * size); });
     return { images, labels: Int32Array.from(kept, (r) => r.label) };
-  };
-  return {
-    data: { train: pick(split.train), validation: pick(split.validation), test: pick(split.test), height: features.height, width: features.width, numClasses: dataset.classes.length },
-    dataset, split, features, skipped: dataset.skipped, failed: set.failed,
   };
 }

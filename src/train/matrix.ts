@@ -28,6 +28,16 @@ export interface MatrixOptions {
 
 export interface MatrixResult { runs: MatrixRun[]; report: string; html: string; split: PreparedData['split']; stopped: boolean; classes: string[] }
 
+/** The 8 runs of the experiment, in training order (the raw features first, then the bilateral ones). */
+export function matrixSpecs(models: readonly string[]): Omit<MatrixRun, 'result'>[] {
+  const specs: Omit<MatrixRun, 'result'>[] = [];
+  for (const filter of ['none', 'bilateral'] as const)
+    for (const model of models)
+      for (const augment of ['none', 'specaugment'] as const)
+        specs.push({ name: `${model}-${filter === 'none' ? 'raw' : 'bilateral'}-${augment === 'none' ? 'noaug' : 'specaugment'}`, model, filter, augment });
+  return specs;
+}
+
 /** The training settings of one run of the experiment. */
 export function runTrainConfig(c: SpecnetConfig, model: string, augment: 'none' | 'specaugment'): TrainConfig {
   const { specaugmentPolicy, ...t } = c.train;
@@ -84,11 +94,7 @@ export async function runMatrix(c: SpecnetConfig, o: MatrixOptions): Promise<Mat
   const cacheDir = join(o.out, 'cache');
   const configPath = join(o.out, 'config.json');
   writeFileAtomic(configPath, JSON.stringify({ ...c, data: o.data, out: o.out }, null, 2) + '\n');
-  const specs: Omit<MatrixRun, 'result'>[] = [];
-  for (const filter of ['none', 'bilateral'] as const)
-    for (const model of c.models)
-      for (const augment of ['none', 'specaugment'] as const)
-        specs.push({ name: `${model}-${filter === 'none' ? 'raw' : 'bilateral'}-${augment === 'none' ? 'noaug' : 'specaugment'}`, model, filter, augment });
+  const specs = matrixSpecs(c.models);
 
   const prepared = new Map<string, PreparedData>();
   for (const filter of ['none', 'bilateral'] as const) prepared.set(filter, await prepareFromConfig(c, o.data, filter, cacheDir, (d, t) => o.onFeatures?.(filter, d, t)));

@@ -12,6 +12,8 @@ import { defaultGenerator, Generator, manualSeed } from '../tensor/random.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { classificationReport, type ClassificationReport } from './metrics.js';
 import type { Run } from '../track/tracker.js';
+import { encodePng } from '../vision/png.js';
+import { featureMapPanels, filterPanels, firstConv } from './visualize.js';
 
 /** Everything that defines one training run (saved in its checkpoints). */
 export interface TrainConfig {
@@ -85,6 +87,22 @@ export interface TrainResult {
   trainSeconds: number;
   imagesPerSecond: number;
   parameters: number;
+}
+
+/** Which feature variant the images are ('raw' or 'bilateral'), from the preprocessing in the run's metadata. */
+function variantOf(meta?: Record<string, unknown>): string {
+  const f = meta?.features as { bilateral?: unknown } | undefined;
+  return f === undefined ? 'input' : f.bilateral ? 'bilateral' : 'raw';
+}
+
+/** The first convolution's filters (at most 16) and their feature maps on the first training image, as tracker images. */
+function logFilters(run: Run, model: Module, image: Float32Array, h: number, w: number): void {
+  const conv = firstConv(model);
+  if (!conv || conv.inChannels !== 1) return;
+  const n = Math.min(16, conv.outChannels);
+  const k = conv.kernelSize[0];
+  run.logImage('filters/first-conv', encodePng(filterPanels(conv).slice(0, n), { scale: Math.max(4, Math.round(48 / k)), gap: 4, colormap: 'gray' }), { caption: `${n} of ${conv.outChannels} kernels, ${k}×${conv.kernelSize[1]}` });
+  run.logImage('filters/feature-maps', encodePng(featureMapPanels(conv, image, h, w).slice(0, n), { scale: 1, gap: 4 }), { caption: 'their responses to the first training image' });
 }
 
 /** A NaN or exploding loss: the run stops with this message and the last good checkpoint stays. */
@@ -236,7 +254,7 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
     for (const idx of batchIndices(data.train.labels.length, { batchSize: c.batchSize, shuffle: true, seed: c.seed }, epoch)) {
       if (resumed && b < resumed.batches) { b++; continue; }   // done before the stop
       let xs = batchOf(data.train, idx, size);
-      if (run && step === 0) run.logImage('sample/input', { data: xs.slice(0, size), height: h, width: w }, { step: 0, caption: `label ${data.train.labels[idx[0]]}` });
+      if (run && step === 0) run.logImage('sample/input', { data: xs.slice(0, size), height: h, width: w }, { step: 0, caption: `${variantOf(o.meta)}, label ${data.train.labels[idx[0]]}` });
       if (policy) xs = specAugmentBatch(xs, idx.length, h, w, policy, augGen);
       if (run && step === 0 && policy) run.logImage('sample/augmented', { data: xs.slice(0, size), height: h, width: w }, { step: 0, caption: `SpecAugment ${c.augment}` });
       const y = Int32Array.from(idx, (k) => data.train.labels[k]);
@@ -290,6 +308,7 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
     const { predictions: _p, ...report } = evaluate(best, data.test, h, w, numClasses);
     void _p;
     test = report;
+    if (run) logFilters(run, best, data.train.images.subarray(0, size), h, w);
   }
   return {
     status, message, history, bestEpoch, bestValMacroF1: bestF1, test, checkpoints: paths, trainSeconds,

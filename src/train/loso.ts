@@ -1,0 +1,135 @@
+/**
+ * Leave-one-speaker-out: the experiment's 8 configurations judged on every
+ * speaker in turn. For each speaker of the dataset, train on all the others
+ * (optionally plus the recordings of an extra dataset, e.g. synthetic speakers)
+ * and test on the one left out. This is how a small real corpus such as FSDD
+ * (4 speakers in fsdd-dev) is judged on voices the model never heard.
+ */
+import { join } from 'node:path';
+import type { SpecnetConfig } from '../config.js';
+import { scanDataset, type AudioDataset, type Recording } from '../data/audio_datasets.js';
+import { extractAll } from '../data/features.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { init } from '../track/tracker.js';
+import type { FeatureConfig } from '../audio/features.js';
+import { imagesOf } from './experiment.js';
+import { matrixSpecs, runTrainConfig, type MatrixRun } from './matrix.js';
+import { train, type TrainCallbacks, type TrainData } from './trainer.js';
+
+export interface LosoOptions {
+  /** The dataset whose speakers are left out in turn. */
+  data: string;
+  /** Another dataset whose recordings are added to every fold's training set (never tested on). */
+  extra?: string;
+  /** Checkpoints, loso.json and loso.md go here. */
+  out: string;
+  /** Only these test speakers (default: every speaker). */
+  speakers?: string[];
+  /** Only these runs, by matrix name (e.g. resnet14-bilateral-specaugment); default: all 8. */
+  runs?: string[];
+  track?: { dir: string; group: string } | null;
+  callbacks?: TrainCallbacks;
+  onFeatures?(filter: string, done: number, total: number): void;
+  onRunStart?(speaker: string, run: string, index: number, total: number): void;
+  onRunEnd?(speaker: string, run: MatrixRun, index: number, total: number): void;
+}
+
+export interface LosoFold { speaker: string; train: Recording[]; validation: Recording[]; test: Recording[] }
+
+/**
+ * The folds: for each speaker, the test set is that speaker's recordings; the
+ * other speakers' recordings are training data, except every tenth repetition
+ * (repetition % 10 == 0), which is the validation set that picks the best epoch.
+ * So validation voices are heard in training, but the test voice never is.
+ */
+export function losoFolds(ds: AudioDataset, extra: Recording[] = []): LosoFold[] {
+  const speakers = [...new Set(ds.recordings.map((r) => r.speaker))].sort();
+  return speakers.map((speaker) => {
+    const others = ds.recordings.filter((r) => r.speaker !== speaker);
+    return {
+      speaker,
+      train: [...others.filter((r) => r.repetition % 10 !== 0), ...extra],
+      validation: others.filter((r) => r.repetition % 10 === 0),
+      test: ds.recordings.filter((r) => r.speaker === speaker),
+    };
+  });
+}
+
+export interface LosoResult {
+  /** results[run name][speaker] = the run's result on that fold. */
+  runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, MatrixRun['result']> }[];
+  speakers: string[];
+  report: string;
+  stopped: boolean;
+}
+
+const f1 = (r?: MatrixRun['result']) => r?.test?.macroF1 ?? NaN;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** The table: one row per configuration, one column per left-out speaker, then the mean and the worst fold. */
+export function losoReport(r: Pick<LosoResult, 'runs' | 'speakers'>, o: { data: string; extra?: string }): string {
+  const rows = r.runs.map((run) => {
+    const v = r.speakers.map((s) => f1(run.folds[s]));
+    return { run, v, mean: mean(v), min: Math.min(...v) };
+  }).sort((a, b) => b.mean - a.mean);
+  return [
+    '# specnet leave-one-speaker-out', '',
+    `Dataset ${o.data}: each column trains on the other speakers${o.extra ? ` plus every recording of ${o.extra}` : ''} and tests on that speaker. Test macro F1.`, '',
+    `| run | ${r.speakers.join(' | ')} | mean | worst |`,
+    `|---|${r.speakers.map(() => '---|').join('')}---|---|`,
+    ...rows.map((x) => `| ${x.run.name} | ${x.v.map((v) => v.toFixed(4)).join(' | ')} | ${x.mean.toFixed(4)} | ${x.min.toFixed(4)} |`),
+  ].join('\n') + '\n';
+}
+
+/**
+ * Run the configurations of the matrix on every leave-one-speaker-out fold.
+ * Features are computed once per filter for the dataset and the extra data together (cached).
+ */
+export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoResult> {
+  const ds = scanDataset(o.data);
+  // extra speakers are named apart, so that a name shared by the two datasets never merges two voices
+  const extra = o.extra ? scanDataset(o.extra).recordings.map((r) => ({ ...r, speaker: `extra:${r.speaker}` })) : [];
+  const folds = losoFolds(ds, extra).filter((f) => !o.speakers || o.speakers.includes(f.speaker));
+  const known = [...new Set(ds.recordings.map((r) => r.speaker))];
+  for (const s of o.speakers ?? []) if (!known.includes(s)) throw new Error(`${o.data}: no speaker '${s}' (speakers: ${known.sort().join(', ')})`);
+  const specs = matrixSpecs(c.models).filter((s) => !o.runs || o.runs.includes(s.name));
+  for (const n of o.runs ?? []) if (!specs.some((s) => s.name === n)) throw new Error(`unknown run '${n}' (known: ${matrixSpecs(c.models).map((s) => s.name).join(', ')})`);
+  const { bilateral, ...base } = c.features;
+  const all = [...ds.recordings, ...extra];
+  const pickers = new Map<string, { pick: ReturnType<typeof imagesOf>; features: FeatureConfig }>();
+  for (const filter of [...new Set(specs.map((s) => s.filter))]) {
+    const features: FeatureConfig = { ...base, bilateral: filter === 'bilateral' ? bilateral : null };
+    const set = await extractAll(all, features, { cacheDir: join(o.out, 'cache'), onProgress: (d, t) => o.onFeatures?.(filter, d, t) });
+    pickers.set(filter, { pick: imagesOf(set), features });
+  }
+  const runs: LosoResult['runs'] = specs.map((s) => ({ ...s, folds: {} }));
+  const total = folds.length * specs.length;
+  let index = 0, stopped = false;
+  for (const fold of folds) {
+    for (const [k, spec] of specs.entries()) {
+      if (stopped) break;
+      const { pick, features } = pickers.get(spec.filter)!;
+      const data: TrainData = { train: pick(fold.train), validation: pick(fold.validation), test: pick(fold.test), height: features.height, width: features.width, numClasses: ds.classes.length };
+      const cfg = runTrainConfig(c, spec.model, spec.augment);
+      const speakers = { train: [...new Set(fold.train.map((r) => r.speaker))].sort(), validation: [...new Set(fold.validation.map((r) => r.speaker))].sort(), test: [fold.speaker] };
+      o.onRunStart?.(fold.speaker, spec.name, index, total);
+      const name = `${spec.name}-${fold.speaker}`;
+      const result = await train(cfg, data, {
+        outDir: join(o.out, fold.speaker, spec.name), callbacks: o.callbacks,
+        meta: { features, classes: ds.classes, speakers },
+        run: o.track ? init({ dir: o.track.dir, project: 'specnet', name, group: o.track.group, config: { ...cfg, filter: spec.filter, data: o.data, extra: o.extra ?? null, features, speakers } }) : undefined,
+      });
+      runs[k].folds[fold.speaker] = result;
+      o.onRunEnd?.(fold.speaker, { ...spec, result }, index++, total);
+      if (result.status === 'stopped' || o.callbacks?.shouldStop?.()) stopped = true;
+    }
+  }
+  const speakers = folds.map((f) => f.speaker).filter((s) => runs.some((r) => r.folds[s]));
+  const report = losoReport({ runs, speakers }, o);
+  writeFileAtomic(join(o.out, 'loso.md'), report);
+  writeFileAtomic(join(o.out, 'loso.json'), JSON.stringify({
+    data: o.data, extra: o.extra ?? null, models: c.models, epochs: c.epochs, speakers,
+    runs: runs.map((r) => ({ name: r.name, model: r.model, filter: r.filter, augment: r.augment, folds: Object.fromEntries(Object.entries(r.folds).map(([s, x]) => [s, { status: x.status, testMacroF1: x.test?.macroF1, testAccuracy: x.test?.accuracy, epochs: x.history.length, bestEpoch: x.bestEpoch, trainSeconds: x.trainSeconds }])) })),
+  }, null, 2) + '\n');
+  return { runs, speakers, report, stopped };
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { synthesizeCorpus } from '../../src/data/synth.js';
+import { scanDataset } from '../../src/data/audio_datasets.js';
+import { losoFolds, runLoso } from '../../src/train/loso.js';
+import { resolveConfig } from '../../src/config.js';
+
+test('leave-one-speaker-out: each fold tests one speaker it never trained or validated on; extra data only trains', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'specnet-loso-data-'));
+  await synthesizeCorpus({ out: data, speakers: 3, repetitions: 2, sampleRate: 8000, seed: 4, femaleFraction: 0.34 });
+  const extra = mkdtempSync(join(tmpdir(), 'specnet-loso-extra-'));
+  await synthesizeCorpus({ out: extra, speakers: 1, repetitions: 1, sampleRate: 8000, seed: 9, femaleFraction: 0 });
+  const ds = scanDataset(data);
+  const extraRecs = scanDataset(extra).recordings.map((r) => ({ ...r, speaker: `x${r.speaker}` }));
+  const folds = losoFolds(ds, extraRecs);
+  assert.deepEqual(folds.map((f) => f.speaker), ['01', '02', '03']);
+  for (const f of folds) {
+    assert.equal(f.test.length, 20, 'all of the speaker\'s recordings are tested');
+    assert.ok(f.test.every((r) => r.speaker === f.speaker));
+    assert.ok([...f.train, ...f.validation].every((r) => r.speaker !== f.speaker), `${f.speaker} never trains or validates`);
+    assert.ok(f.validation.every((r) => r.repetition % 10 === 0) && f.validation.length === 20, 'repetition 0 of the 2 other speakers validates');
+    assert.equal(f.train.length, 20 + 10, 'the other speakers\' repetition 1 and every extra recording train');
+    assert.ok(extraRecs.every((r) => f.train.includes(r)));
+  }
+
+  const out = mkdtempSync(join(tmpdir(), 'specnet-loso-'));
+  const c = resolveConfig({ overrides: [{ models: ['mlp', 'lenet5'], epochs: [1, 1], train: { batchSize: 8 }, seed: 0 }] });
+  const seen: string[] = [];
+  const r = await runLoso(c, { data, extra, out, speakers: ['01', '03'], runs: ['mlp-raw-noaug', 'lenet5-bilateral-specaugment'], onRunStart: (s, run) => seen.push(`${s}:${run}`) });
+  assert.deepEqual(seen, ['01:mlp-raw-noaug', '01:lenet5-bilateral-specaugment', '03:mlp-raw-noaug', '03:lenet5-bilateral-specaugment']);
+  assert.deepEqual(r.speakers, ['01', '03']);
+  for (const run of r.runs) for (const s of ['01', '03']) {
+    const f1 = run.folds[s].test?.macroF1;
+    assert.ok(f1 !== undefined && f1 >= 0 && f1 <= 1, `${run.name} on ${s}`);
+    assert.ok(existsSync(join(out, s, run.name, 'best.safetensors')));
+  }
+  const md = readFileSync(join(out, 'loso.md'), 'utf8');
+  assert.match(md, /\| run \| 01 \| 03 \| mean \| worst \|/);
+  assert.equal(md.split('\n').filter((l) => /^\| (mlp|lenet5)-/.test(l)).length, 2);
+  const json = JSON.parse(readFileSync(join(out, 'loso.json'), 'utf8'));
+  assert.equal(json.runs[0].folds['01'].testMacroF1, r.runs[0].folds['01'].test?.macroF1);
+
+  await assert.rejects(runLoso(c, { data, out, speakers: ['nobody'] }), /no speaker 'nobody' \(speakers: 01, 02, 03\)/);
+  await assert.rejects(runLoso(c, { data, out, runs: ['lenet5-raw'] }), /unknown run 'lenet5-raw'/);
+});
