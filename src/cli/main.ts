@@ -131,18 +131,14 @@ withConfig(program.command('train')
     const cfg = { ...runTrainConfig(c, model, 'none'), augment: augName, ...(o.epochs ? { epochs: o.epochs } : {}) };
     const out = resolve(o.out || `runs/${model}-${o.filter}-${o.augment}`);
     const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
-    let bar: Progress | null = null;
-    const prepared = await prepareFromConfig(c, resolve(c.data), o.filter, resolve(o.cacheDir), (done, total) => {
-      if (o.json) return;
-      bar ??= new Progress('features', total, { unit: 'files' }); bar.update(done);
-    });
-    (bar as Progress | null)?.stop();
+    const features = featureProgress(o.json);
+    const prepared = await prepareFromConfig(c, resolve(c.data), o.filter, resolve(o.cacheDir), (done, total) => features(o.filter, done, total));
     const { data, split } = prepared;
     log(`${prepared.dataset.layout} dataset: ${data.train.labels.length} train / ${data.validation.labels.length} validation / ${data.test!.labels.length} test images; ` +
       `speakers train ${split.speakers.train.length}, validation ${split.speakers.validation.join(',')}, test ${split.speakers.test.join(',')}; backend ${getBackend().name}`);
     if (prepared.skipped.length || prepared.failed.length) log(`skipped ${prepared.skipped.length} files outside the layout and ${prepared.failed.length} that failed to decode (first: ${[...prepared.skipped, ...prepared.failed][0].path}: ${[...prepared.skipped, ...prepared.failed][0].reason})`);
     const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
-    const run = o.track ? init({ dir: resolve(o.runsDir), name: o.name ?? `${model}-${o.filter}-${o.augment}`, group: o.group, config: trackedConfig(cfg, o.filter, resolve(c.data), prepared) }) : undefined;
+    const run = o.track ? init({ dir: resolve(o.runsDir), name: o.name ?? `${model}-${o.filter}-${o.augment}`, group: o.group, config: trackedConfig(cfg, o.filter, resolve(c.data), prepared.features, split.speakers) }) : undefined;
     if (run) log(`tracking as run ${run.id} in ${resolve(o.runsDir)} (specnet dashboard --runs-dir ${o.runsDir})`);
     const r = await train(cfg, data, {
       outDir: out, resume: o.resume, meta: { features: prepared.features, classes: prepared.dataset.classes, speakers: split.speakers }, run,
@@ -163,17 +159,30 @@ withConfig(program.command('train')
     if (r.status === 'stopped') process.exitCode = 130;
   });
 
+/** A tracker group named after the kind of experiment and the time it started, e.g. matrix-20261122-111009. */
+const groupName = (kind: string) => `${kind}-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
+
+/** A progress bar per feature variant, fed by the experiments' onFeatures callback (none with --json). */
+function featureProgress(json?: boolean): (filter: string, done: number, total: number) => void {
+  let bar: Progress | null = null;
+  return (filter, done, total) => {
+    if (json) return;
+    bar ??= new Progress(`features (${filter})`, total, { unit: 'files' });
+    bar.update(done);
+    if (done === total) { bar.stop(); bar = null; }
+  };
+}
+
 /** The matrix with progress on stderr; returns the result, prints the report (or JSON). */
 async function matrixCommand(c: SpecnetConfig, data: string, o: { jobs: number; json?: boolean } & TrackFlags): Promise<MatrixResult> {
   const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
   const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
-  let fbar: Progress | null = null;
   const t0 = performance.now();
   log(`matrix: ${c.models.join(' and ')} × raw/bilateral × without/with SpecAugment (${c.train.specaugmentPolicy}), epochs ${c.epochs.join('/')}, data ${data}, ${o.jobs} job${o.jobs > 1 ? 's' : ''}, backend ${getBackend().name}`);
   const r = await runMatrix(c, {
     data, out: resolve(c.out), jobs: o.jobs,
-    track: o.track ? { dir: resolve(o.runsDir), group: `matrix-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}` } : null,
-    onFeatures: (filter, done, total) => { if (o.json) return; fbar ??= new Progress(`features (${filter})`, total, { unit: 'files' }); fbar.update(done); if (done === total) { fbar.stop(); fbar = null; } },
+    track: o.track ? { dir: resolve(o.runsDir), group: groupName('matrix') } : null,
+    onFeatures: featureProgress(o.json),
     onRunStart: (run, i, n) => log(`run ${i + 1}/${n}: ${run.name}`),
     onRunEnd: (run) => log(`  ${run.name}: ${run.result.status}, test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}, ${run.result.history.length} epochs in ${run.result.trainSeconds.toFixed(1)} s (${Math.round(run.result.imagesPerSecond)} img/s)`),
     callbacks: { shouldStop: stop.stopRequested, onBatch: o.json || o.jobs > 1 ? undefined : epochProgress() },
@@ -274,24 +283,23 @@ withConfig(program.command('loso')
   .option('--no-track', 'do not record the runs in the tracker')
   .option('--json', 'print the result as one JSON object'))
   .action(async (o: MatrixFlags & { data: string; extra?: string; speakers?: string; runs?: string; out: string }) => {
-    const c = matrixConfig({ ...o, out: undefined });
+    const c = matrixConfig(o);
     const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
     const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
-    let fbar: Progress | null = null;
     const t0 = performance.now();
     const out = resolve(o.out);
     log(`leave-one-speaker-out on ${o.data}${o.extra ? ` (+ ${o.extra} in training)` : ''}: ${c.models.join(' and ')}, epochs ${c.epochs.join('/')}, backend ${getBackend().name}`);
     const r = await runLoso(c, {
       data: resolve(o.data), extra: o.extra && resolve(o.extra), out, speakers: o.speakers?.split(','), runs: o.runs?.split(','),
-      track: o.track ? { dir: resolve(o.runsDir), group: `loso-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}` } : null,
-      onFeatures: (filter, done, total) => { if (o.json) return; fbar ??= new Progress(`features (${filter})`, total, { unit: 'files' }); fbar.update(done); if (done === total) { fbar.stop(); fbar = null; } },
+      track: o.track ? { dir: resolve(o.runsDir), group: groupName('loso') } : null,
+      onFeatures: featureProgress(o.json),
       onRunStart: (speaker, run, i, n) => log(`run ${i + 1}/${n}: ${run}, test speaker ${speaker}`),
       onRunEnd: (_s, run) => log(`  ${run.result.status}, test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}, ${run.result.history.length} epochs in ${run.result.trainSeconds.toFixed(1)} s`),
       callbacks: { shouldStop: stop.stopRequested, onBatch: o.json ? undefined : epochProgress() },
     });
     stop.dispose();
     const seconds = (performance.now() - t0) / 1000;
-    if (o.json) process.stdout.write(JSON.stringify({ seconds, speakers: r.speakers, runs: r.runs.map((x) => ({ name: x.name, folds: Object.fromEntries(Object.entries(x.folds).map(([s, f]) => [s, f.test?.macroF1])) })) }) + '\n');
+    if (o.json) process.stdout.write(JSON.stringify({ seconds, ...r.summary }) + '\n');
     else process.stdout.write('\n' + r.report + `\nreport: ${join(out, 'loso.md')} (${seconds.toFixed(0)} s)\n`);
     if (r.stopped) process.exitCode = 130;
   });

@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { init } from '../track/tracker.js';
 import type { FeatureConfig } from '../audio/features.js';
 import { imagesOf } from './experiment.js';
-import { matrixSpecs, runTrainConfig, type MatrixRun } from './matrix.js';
+import { featuresFor, matrixSpecs, runTrainConfig, trackedConfig, type MatrixRun } from './matrix.js';
 import { train, type TrainCallbacks, type TrainData } from './trainer.js';
 
 export interface LosoOptions {
@@ -60,7 +60,14 @@ export interface LosoResult {
   runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, MatrixRun['result']> }[];
   speakers: string[];
   report: string;
+  /** What loso.json holds (and `specnet loso --json` prints): the figures of every run and fold, without histories. */
+  summary: LosoSummary;
   stopped: boolean;
+}
+
+export interface LosoSummary {
+  data: string; extra: string | null; models: readonly string[]; epochs: readonly number[]; speakers: string[];
+  runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, { status: string; testMacroF1?: number; testAccuracy?: number; epochs: number; bestEpoch: number; trainSeconds: number }> }[];
 }
 
 const f1 = (r?: MatrixRun['result']) => r?.test?.macroF1 ?? NaN;
@@ -89,16 +96,15 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
   const ds = scanDataset(o.data);
   // extra speakers are named apart, so that a name shared by the two datasets never merges two voices
   const extra = o.extra ? scanDataset(o.extra).recordings.map((r) => ({ ...r, speaker: `extra:${r.speaker}` })) : [];
-  const folds = losoFolds(ds, extra).filter((f) => !o.speakers || o.speakers.includes(f.speaker));
-  const known = [...new Set(ds.recordings.map((r) => r.speaker))];
-  for (const s of o.speakers ?? []) if (!known.includes(s)) throw new Error(`${o.data}: no speaker '${s}' (speakers: ${known.sort().join(', ')})`);
-  const specs = matrixSpecs(c.models).filter((s) => !o.runs || o.runs.includes(s.name));
-  for (const n of o.runs ?? []) if (!specs.some((s) => s.name === n)) throw new Error(`unknown run '${n}' (known: ${matrixSpecs(c.models).map((s) => s.name).join(', ')})`);
-  const { bilateral, ...base } = c.features;
+  const allFolds = losoFolds(ds, extra), allSpecs = matrixSpecs(c.models);
+  for (const s of o.speakers ?? []) if (!allFolds.some((f) => f.speaker === s)) throw new Error(`${o.data}: no speaker '${s}' (speakers: ${allFolds.map((f) => f.speaker).join(', ')})`);
+  for (const n of o.runs ?? []) if (!allSpecs.some((s) => s.name === n)) throw new Error(`unknown run '${n}' (known: ${allSpecs.map((s) => s.name).join(', ')})`);
+  const folds = allFolds.filter((f) => !o.speakers || o.speakers.includes(f.speaker));
+  const specs = allSpecs.filter((s) => !o.runs || o.runs.includes(s.name));
   const all = [...ds.recordings, ...extra];
   const pickers = new Map<string, { pick: ReturnType<typeof imagesOf>; features: FeatureConfig }>();
   for (const filter of [...new Set(specs.map((s) => s.filter))]) {
-    const features: FeatureConfig = { ...base, bilateral: filter === 'bilateral' ? bilateral : null };
+    const features = featuresFor(c, filter);
     const set = await extractAll(all, features, { cacheDir: join(o.out, 'cache'), onProgress: (d, t) => o.onFeatures?.(filter, d, t) });
     pickers.set(filter, { pick: imagesOf(set), features });
   }
@@ -117,7 +123,7 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
       const result = await train(cfg, data, {
         outDir: join(o.out, fold.speaker, spec.name), callbacks: o.callbacks,
         meta: { features, classes: ds.classes, speakers },
-        run: o.track ? init({ dir: o.track.dir, project: 'specnet', name, group: o.track.group, config: { ...cfg, filter: spec.filter, data: o.data, extra: o.extra ?? null, features, speakers } }) : undefined,
+        run: o.track ? init({ dir: o.track.dir, project: 'specnet', name, group: o.track.group, config: { ...trackedConfig(cfg, spec.filter, o.data, features, speakers), extra: o.extra ?? null } }) : undefined,
       });
       runs[k].folds[fold.speaker] = result;
       o.onRunEnd?.(fold.speaker, { ...spec, result }, index++, total);
@@ -127,9 +133,10 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
   const speakers = folds.map((f) => f.speaker).filter((s) => runs.some((r) => r.folds[s]));
   const report = losoReport({ runs, speakers }, o);
   writeFileAtomic(join(o.out, 'loso.md'), report);
-  writeFileAtomic(join(o.out, 'loso.json'), JSON.stringify({
+  const summary: LosoSummary = {
     data: o.data, extra: o.extra ?? null, models: c.models, epochs: c.epochs, speakers,
     runs: runs.map((r) => ({ name: r.name, model: r.model, filter: r.filter, augment: r.augment, folds: Object.fromEntries(Object.entries(r.folds).map(([s, x]) => [s, { status: x.status, testMacroF1: x.test?.macroF1, testAccuracy: x.test?.accuracy, epochs: x.history.length, bestEpoch: x.bestEpoch, trainSeconds: x.trainSeconds }])) })),
-  }, null, 2) + '\n');
-  return { runs, speakers, report, stopped };
+  };
+  writeFileAtomic(join(o.out, 'loso.json'), JSON.stringify(summary, null, 2) + '\n');
+  return { runs, speakers, report, summary, stopped };
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FeatureConfig } from '../audio/features.js';
 import type { SpecnetConfig } from '../config.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { init } from '../track/tracker.js';
@@ -48,18 +49,20 @@ export function runTrainConfig(c: SpecnetConfig, model: string, augment: 'none' 
   };
 }
 
-/** The data of one feature variant, prepared as the configuration says. */
-export function prepareFromConfig(c: SpecnetConfig, data: string, filter: 'none' | 'bilateral', cacheDir: string, onProgress?: (d: number, t: number) => void): Promise<PreparedData> {
+/** The preprocessing of one feature variant: the configuration's features, with its bilateral filter or without. */
+export function featuresFor(c: SpecnetConfig, filter: 'none' | 'bilateral'): FeatureConfig {
   const { bilateral, ...features } = c.features;
-  return prepareData(data, {
-    filter, seed: c.seed, validation: c.split.validation, test: c.split.test, cacheDir, onProgress,
-    features: { ...features, bilateral: filter === 'bilateral' ? bilateral : null },
-  });
+  return { ...features, bilateral: filter === 'bilateral' ? bilateral : null };
 }
 
-/** What the tracker records as a run's config: the training settings, the variant, the data and the preprocessing. */
-export function trackedConfig(cfg: TrainConfig, filter: 'none' | 'bilateral', data: string, p: PreparedData): Record<string, unknown> {
-  return { ...cfg, filter, data, features: p.features, speakers: p.split.speakers };
+/** The data of one feature variant, prepared as the configuration says. */
+export function prepareFromConfig(c: SpecnetConfig, data: string, filter: 'none' | 'bilateral', cacheDir: string, onProgress?: (d: number, t: number) => void): Promise<PreparedData> {
+  return prepareData(data, { filter, seed: c.seed, validation: c.split.validation, test: c.split.test, cacheDir, onProgress, features: featuresFor(c, filter) });
+}
+
+/** What the tracker records as a run's config: the training settings, the variant, the data, the preprocessing and who went where. */
+export function trackedConfig(cfg: TrainConfig, filter: 'none' | 'bilateral', data: string, features: FeatureConfig, speakers: PreparedData['split']['speakers']): Record<string, unknown> {
+  return { ...cfg, filter, data, features, speakers };
 }
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -115,7 +118,7 @@ export async function runMatrix(c: SpecnetConfig, o: MatrixOptions): Promise<Mat
       const result = jobs === 1
         ? await train(cfg, p.data, {
           outDir, callbacks: o.callbacks, meta: { features: p.features, classes: p.dataset.classes, speakers: p.split.speakers },
-          run: o.track ? init({ dir: o.track.dir, project: 'specnet', name: spec.name, group: o.track.group, config: trackedConfig(cfg, spec.filter, o.data, p) }) : undefined,
+          run: o.track ? init({ dir: o.track.dir, project: 'specnet', name: spec.name, group: o.track.group, config: trackedConfig(cfg, spec.filter, o.data, p.features, p.split.speakers) }) : undefined,
         })
         : await trainInChild(['--config', configPath, '--data', o.data, '--model', spec.model, '--filter', spec.filter, '--augment', spec.augment, '--out', outDir, '--cache-dir', cacheDir, '--name', spec.name, ...tracked], threads);
       runs[i] = { ...spec, result };

@@ -4,6 +4,7 @@
  * [0, 1] on its own, so contrast shows the pattern, not the scale).
  */
 import { noGrad } from '../autograd/index.js';
+import { normalizeImage } from '../audio/features.js';
 import { Conv2d } from '../nn/layers/conv.js';
 import type { Module } from '../nn/module.js';
 import { tensor } from '../tensor/create.js';
@@ -16,12 +17,7 @@ export function firstConv(m: Module): Conv2d | null {
   return null;
 }
 
-function unit(data: Float32Array): Float32Array {
-  let lo = Infinity, hi = -Infinity;
-  for (const v of data) { if (v < lo) lo = v; if (v > hi) hi = v; }
-  const span = hi - lo || 1;
-  return data.map((v) => (v - lo) / span);
-}
+const unit = (data: Float32Array): Float32Array => normalizeImage(data, 'minmax');
 
 /** One panel per output channel: its kernel [kH, kW] (averaged over input channels). */
 export function filterPanels(conv: Conv2d): PanelImage[] {
