@@ -6,6 +6,6 @@
     "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
     "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fno-trapping-math", "-fno-math-errno", "-fopenmp", "-fexceptions", "-frtti"],
-    "libraries": ["-ldnnl", "-lkissfft-float", "-fopenmp"]
+    "libraries": ["-ldnnl", "-lkissfft-float", "-lmvec", "-fopenmp"]
   }]
 }

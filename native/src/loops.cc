@@ -9,6 +9,12 @@
 #include <kiss_fftr.h>
 #include "common.h"
 
+// glibc's vector logarithm (libmvec): with this declaration GCC vectorises logf calls in `#pragma omp simd` loops
+extern "C" {
+#pragma omp declare simd notinbranch
+float logf(float);
+}
+
 namespace specnet {
 
 static constexpr int64_t kParallelMin = 1 << 15;  // below this, threads cost more than they save
@@ -466,30 +472,116 @@ static Napi::Value BilateralFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- resize of a single-channel float image (the rules are in src/vision/resize.ts) ----
+// Separable: each axis has, per output index o, taps idx/wt[start[o] … start[o+1]).
+struct AxisTaps { std::vector<int32_t> start, idx; std::vector<float> wt; };
+
+// 'area' when shrinking (cv2.INTER_AREA): the input cells the output cell covers, weighted by the fraction covered
+static void areaTaps(int64_t out, int64_t n, AxisTaps& t) {
+  const double scale = static_cast<double>(n) / out;
+  t.start.assign(1, 0); t.idx.clear(); t.wt.clear();
+  for (int64_t o = 0; o < out; o++) {
+    const double a = o * scale, b = (o + 1) * scale;
+    for (int64_t i = static_cast<int64_t>(std::floor(a)); i < std::min<int64_t>(static_cast<int64_t>(std::ceil(b)), n); i++) {
+      const double cover = std::min(b, i + 1.0) - std::max(a, static_cast<double>(i));
+      if (cover > 1e-9) { t.idx.push_back(static_cast<int32_t>(i)); t.wt.push_back(static_cast<float>(cover / scale)); }
+    }
+    t.start.push_back(static_cast<int32_t>(t.idx.size()));
+  }
+}
+
+// bilinear with half-pixel centres, clamped at the edges (cv2.INTER_LINEAR)
+static void linearTaps(int64_t out, int64_t n, AxisTaps& t) {
+  const double scale = static_cast<double>(n) / out;
+  t.start.assign(1, 0); t.idx.clear(); t.wt.clear();
+  for (int64_t o = 0; o < out; o++) {
+    const double s = std::max(0.0, (o + 0.5) * scale - 0.5);
+    const int64_t a = std::min(static_cast<int64_t>(std::floor(s)), n - 1);
+    const float f = static_cast<float>(s - a);
+    t.idx.push_back(static_cast<int32_t>(a)); t.wt.push_back(1.f - f);
+    t.idx.push_back(static_cast<int32_t>(std::min(a + 1, n - 1))); t.wt.push_back(f);
+    t.start.push_back(static_cast<int32_t>(t.idx.size()));
+  }
+}
+
+// resizeImage(src [h, w], h, w, outH, outW, area (bool; the caller chooses it only when both axes shrink), out [outH, outW])
+static Napi::Value ResizeImage(const Napi::CallbackInfo& info) {
+  const char* op = "resize";
+  const int64_t h = static_cast<int64_t>(num(info, 1, op, "h")), w = static_cast<int64_t>(num(info, 2, op, "w"));
+  const int64_t oh = static_cast<int64_t>(num(info, 3, op, "outH")), ow = static_cast<int64_t>(num(info, 4, op, "outW"));
+  if (h < 1 || w < 1 || oh < 1 || ow < 1) fail(info.Env(), op, "sizes must be ≥ 1");
+  const float* src = f32(info, 0, op, "src", h * w, {h, w});
+  const bool area = info[5].ToBoolean();
+  float* out = f32(info, 6, op, "out", oh * ow, {oh, ow});
+  static thread_local AxisTaps tx, ty;
+  static thread_local std::vector<float> tmp;
+  // rows first (time axis of a spectrogram), then columns; an axis that keeps its size is not resampled
+  const float* rows = src;
+  if (ow != w) {
+    (area ? areaTaps : linearTaps)(ow, w, tx);
+    tmp.resize(h * ow);
+    for (int64_t y = 0; y < h; y++) {
+      const float* r = src + y * w;
+      for (int64_t x = 0; x < ow; x++) {
+        float acc = 0.f;
+        for (int32_t k = tx.start[x]; k < tx.start[x + 1]; k++) acc += r[tx.idx[k]] * tx.wt[k];
+        tmp[y * ow + x] = acc;
+      }
+    }
+    rows = tmp.data();
+  }
+  if (oh == h) { std::copy(rows, rows + h * ow, out); return info.Env().Undefined(); }
+  (area ? areaTaps : linearTaps)(oh, h, ty);
+  for (int64_t y = 0; y < oh; y++) {
+    float* o = out + y * ow;
+    std::fill(o, o + ow, 0.f);
+    for (int32_t k = ty.start[y]; k < ty.start[y + 1]; k++) {
+      const float* r = rows + ty.idx[k] * ow;
+      const float f = ty.wt[k];
+      for (int64_t x = 0; x < ow; x++) o[x] += r[x] * f;
+    }
+  }
+  return info.Env().Undefined();
+}
+
 // ---- STFT power/magnitude spectrum over KissFFT's real transform ----
-// stftFrames(ext, nFft, hop, frames, window, power, out): ext is the signal already
-// padded (reflect) by the caller; out is [frames, nFft/2 + 1].
+// stftFrames(signal, pad, nFft, hop, frames, window, power, out): the signal is reflect-padded
+// by `pad` samples on both sides here (torch.stft's center=True); out is [frames, nFft/2 + 1].
 static Napi::Value StftFrames(const Napi::CallbackInfo& info) {
   const char* op = "stft";
-  const int nFft = static_cast<int>(num(info, 1, op, "nFft"));
-  const int64_t hop = static_cast<int64_t>(num(info, 2, op, "hop")), frames = static_cast<int64_t>(num(info, 3, op, "frames"));
-  if (nFft < 4 || (nFft & 1) || hop < 1 || frames < 1) fail(info.Env(), op, "invalid nFft, hop or frames");
-  const float* ext = f32(info, 0, op, "signal", -1);
+  const float* signal = f32(info, 0, op, "signal", -1);
   const int64_t n = info[0].As<Napi::Float32Array>().ElementLength();
-  if ((frames - 1) * hop + nFft > n) fail(info.Env(), op, std::to_string(frames) + " frames of " + std::to_string(nFft) + " do not fit in " + std::to_string(n) + " samples");
-  const float* win = f32(info, 4, op, "window", nFft);
-  const bool magnitude = num(info, 5, op, "power") == 1;
+  const int64_t pad = static_cast<int64_t>(num(info, 1, op, "pad"));
+  const int nFft = static_cast<int>(num(info, 2, op, "nFft"));
+  const int64_t hop = static_cast<int64_t>(num(info, 3, op, "hop")), frames = static_cast<int64_t>(num(info, 4, op, "frames"));
+  if (nFft < 4 || (nFft & 1) || hop < 1 || frames < 1 || pad < 0) fail(info.Env(), op, "invalid pad, nFft, hop or frames");
+  if (n < 1 || (pad > 0 && pad >= n)) fail(info.Env(), op, "a signal of " + std::to_string(n) + " samples cannot be reflect-padded by " + std::to_string(pad));
+  const int64_t padded = n + 2 * pad;
+  if ((frames - 1) * hop + nFft > padded) fail(info.Env(), op, std::to_string(frames) + " frames of " + std::to_string(nFft) + " do not fit in " + std::to_string(padded) + " samples");
+  const float* win = f32(info, 5, op, "window", nFft);
+  const bool magnitude = num(info, 6, op, "power") == 1;
   const int bins = nFft / 2 + 1;
-  float* out = f32(info, 6, op, "out", frames * bins);
-  // one plan per size and thread: feature extraction calls this from several worker threads at once
+  float* out = f32(info, 7, op, "out", frames * bins);
+  // one plan and scratch per size and thread: feature extraction calls this from several worker threads at once
   static thread_local std::unordered_map<int, kiss_fftr_cfg> plans;
+  static thread_local std::vector<float> ext;
   kiss_fftr_cfg& plan = plans[nFft];
   if (!plan) plan = kiss_fftr_alloc(nFft, 0, nullptr, nullptr);
   if (!plan) fail(info.Env(), op, "KissFFT cannot plan a real FFT of size " + std::to_string(nFft));
+  // x[-i] = x[i], x[n-1+i] = x[n-1-i] (numpy's 'reflect': the edge sample is not repeated)
+  ext.resize(padded);
+  const int64_t period = n > 1 ? 2 * (n - 1) : 1;
+  for (int64_t j = 0; j < padded; j++) {
+    const int64_t i = j - pad;
+    if (i >= 0 && i < n) { ext[j] = signal[i]; continue; }
+    int64_t k = ((i % period) + period) % period;
+    if (k >= n) k = period - k;
+    ext[j] = signal[n > 1 ? k : 0];
+  }
   std::vector<kiss_fft_scalar> frame(nFft);
   std::vector<kiss_fft_cpx> spec(bins);
   for (int64_t t = 0; t < frames; t++) {
-    const float* x = ext + t * hop;
+    const float* x = ext.data() + t * hop;
     for (int i = 0; i < nFft; i++) frame[i] = x[i] * win[i];
     kiss_fftr(plan, frame.data(), spec.data());
     float* o = out + t * bins;
@@ -501,45 +593,82 @@ static Napi::Value StftFrames(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// ---- mel filterbank + dB in one pass ----
-// melDb(spec [frames, bins], frames, bins, fb [bins, nMels], nMels, topDb (<0: none), out [nMels, frames]):
-// out[m, t] = 10·log10(max(Σ_k spec[t,k]·fb[k,m], 1e-10)), then the top_db floor (torchaudio's AmplitudeToDB).
-static Napi::Value MelDb(const Napi::CallbackInfo& info) {
-  const char* op = "melDb";
+// 10·log10 of n values (≥ 1e-10 first), vectorised: with the declaration at the top GCC calls
+// glibc's libmvec (_ZGV…_logf, ≤ 4 ulp), 8 or 16 logarithms at a time instead of one.
+static void toDecibels(float* x, int64_t n) {
+  const float scale = 10.f / std::log(10.f);
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) x[i] = scale * logf(x[i] > 1e-10f ? x[i] : 1e-10f);
+}
+
+// ---- mel filterbank, then optionally dB ----
+// melFilter(spec [frames, bins], frames, bins, fb [bins, nMels], nMels, support [lo0, hi0, lo1, …], db, topDb (<0: none), out [nMels, frames]):
+// out[m, t] = Σ_{k ∈ [lo_m, hi_m)} spec[t,k]·fb[k,m]; with db, 10·log10(max(out, 1e-10)), then the
+// top_db floor below the maximum (torchaudio's MelScale and AmplitudeToDB).
+static Napi::Value MelFilter(const Napi::CallbackInfo& info) {
+  const char* op = "melFilter";
   const int64_t frames = static_cast<int64_t>(num(info, 1, op, "frames")), bins = static_cast<int64_t>(num(info, 2, op, "bins"));
   const int64_t nMels = static_cast<int64_t>(num(info, 4, op, "nMels"));
   const float* spec = f32(info, 0, op, "spec", frames * bins, {frames, bins});
   const float* fb = f32(info, 3, op, "fb", bins * nMels, {bins, nMels});
-  const double topDb = num(info, 5, op, "topDb");
-  float* out = f32(info, 6, op, "out", nMels * frames);
-  // each triangle's support, so the sum skips the zeros
-  std::vector<int64_t> lo(nMels, bins), hi(nMels, 0);
-  for (int64_t k = 0; k < bins; k++)
-    for (int64_t m = 0; m < nMels; m++)
-      if (fb[k * nMels + m] != 0.f) { lo[m] = std::min(lo[m], k); hi[m] = k + 1; }
-  float mx = -INFINITY;
-  const float scale = 10.f / std::log(10.f);
+  if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || info[5].As<Napi::Int32Array>().ElementLength() != static_cast<size_t>(2 * nMels))
+    fail(info.Env(), op, "support must be an Int32Array of 2 × " + std::to_string(nMels) + " values");
+  const int32_t* sup = info[5].As<Napi::Int32Array>().Data();
+  const bool db = info[6].ToBoolean();
+  const double topDb = num(info, 7, op, "topDb");
+  float* out = f32(info, 8, op, "out", nMels * frames);
+  // each filter's non-zero weights, contiguous, so the inner sum reads two dense rows
+  static thread_local std::vector<float> w;
+  static thread_local std::vector<int64_t> at;
+  at.assign(nMels + 1, 0);
   for (int64_t m = 0; m < nMels; m++) {
-    for (int64_t t = 0; t < frames; t++) {
-      const float* row = spec + t * bins;
-      float acc = 0.f;
-      for (int64_t k = lo[m]; k < hi[m]; k++) acc += row[k] * fb[k * nMels + m];
-      const float db = scale * std::log(std::max(acc, 1e-10f));
-      out[m * frames + t] = db;
-      mx = std::max(mx, db);
+    const int64_t lo = sup[2 * m], hi = sup[2 * m + 1];
+    if (lo < 0 || hi < lo || hi > bins) fail(info.Env(), op, "support of filter " + std::to_string(m) + " is outside [0, " + std::to_string(bins) + ")");
+    at[m + 1] = at[m] + (hi - lo);
+  }
+  w.resize(at[nMels]);
+  for (int64_t m = 0; m < nMels; m++)
+    for (int64_t k = sup[2 * m]; k < sup[2 * m + 1]; k++) w[at[m] + k - sup[2 * m]] = fb[k * nMels + m];
+  // blocks of 16 frames: 16 independent sums per filter (no add-latency chain), their rows stay in L1
+  constexpr int64_t TB = 16;
+  for (int64_t t0 = 0; t0 < frames; t0 += TB) {
+    const int64_t nb = std::min(TB, frames - t0);
+    for (int64_t m = 0; m < nMels; m++) {
+      float acc[TB] = {};
+      const float* wm = w.data() + at[m];
+      const float* base = spec + t0 * bins + sup[2 * m];
+      const int64_t len = at[m + 1] - at[m];
+      if (nb == TB) {   // full block: a fixed trip count, so the 16 sums stay in registers
+        for (int64_t k = 0; k < len; k++) {
+          const float wk = wm[k];
+          for (int64_t j = 0; j < TB; j++) acc[j] += base[j * bins + k] * wk;
+        }
+      } else {
+        for (int64_t k = 0; k < len; k++) {
+          const float wk = wm[k];
+          for (int64_t j = 0; j < nb; j++) acc[j] += base[j * bins + k] * wk;
+        }
+      }
+      for (int64_t j = 0; j < nb; j++) out[m * frames + t0 + j] = acc[j];
     }
   }
+  if (!db) return info.Env().Undefined();
+  const int64_t total = nMels * frames;
+  toDecibels(out, total);
   if (topDb >= 0) {
+    float mx = -INFINITY;
+    for (int64_t i = 0; i < total; i++) mx = std::max(mx, out[i]);
     const float floor = mx - static_cast<float>(topDb);
-    for (int64_t i = 0; i < nMels * frames; i++) out[i] = std::max(out[i], floor);
+    for (int64_t i = 0; i < total; i++) out[i] = std::max(out[i], floor);
   }
   return info.Env().Undefined();
 }
 
 void RegisterLoops(Napi::Env env, Napi::Object exports) {
-  exports.Set("melDb", Napi::Function::New(env, MelDb));
+  exports.Set("melFilter", Napi::Function::New(env, MelFilter));
   exports.Set("stftFrames", Napi::Function::New(env, StftFrames));
   exports.Set("bilateralFilter", Napi::Function::New(env, BilateralFilter));
+  exports.Set("resizeImage", Napi::Function::New(env, ResizeImage));
   exports.Set("relu", Napi::Function::New(env, Relu));
   exports.Set("reluBackward", Napi::Function::New(env, ReluBackward));
   exports.Set("sumMiddle", Napi::Function::New(env, SumMiddle));

@@ -3,7 +3,7 @@ import { getBackend } from '../backend/index.js';
 import { bilateralFilter, type BilateralOptions } from '../vision/bilateral.js';
 import { resize, type Interpolation } from '../vision/resize.js';
 import type { Generator } from '../tensor/random.js';
-import { amplitudeToDb, applyFilterbank, melFilterbank, type MelScale } from './mel.js';
+import { amplitudeToDb, applyFilterbank, filterbankSupport, melFilterbank, type MelScale } from './mel.js';
 import { fitLength, resample, trimSilence } from './signal.js';
 import { stft } from './stft.js';
 
@@ -90,9 +90,10 @@ export function melSpectrogram(x: Float32Array, c: MelSettings): { data: Float32
 /** Log-mel spectrogram in dB: MelSpectrogram + AmplitudeToDB('power', top_db), as torchaudio computes them. */
 export function logMelSpectrogram(x: Float32Array, c: MelSettings & Pick<FeatureConfig, 'topDb'>): { data: Float32Array; frames: number } {
   const B = getBackend();
-  if (B.melDb) {   // the native backend does filterbank and dB in one pass
+  if (B.melFilter) {   // the native backend does filterbank and dB in one pass
     const s = stft(x, { nFft: c.nFft, hopLength: c.hopLength, power: 2 });
-    return { data: B.melDb(s.data, s.frames, s.bins, filterbankFor(s.bins, c), c.nMels, c.topDb), frames: s.frames };
+    const fb = filterbankFor(s.bins, c);
+    return { data: B.melFilter(s.data, s.frames, s.bins, fb, c.nMels, filterbankSupport(fb, s.bins, c.nMels), true, c.topDb), frames: s.frames };
   }
   const mel = melSpectrogram(x, c);
   amplitudeToDb(mel.data, { multiplier: 10, topDb: c.topDb });
@@ -120,19 +121,20 @@ export async function extractFeatures(samples: Float32Array, sampleRate: number,
 
 /** Per-image normalisation, in place. */
 export function normalizeImage(img: Float32Array, mode: 'minmax' | 'standard'): Float32Array {
+  const n = img.length;
   if (mode === 'minmax') {
     let lo = Infinity, hi = -Infinity;
-    for (const v of img) { if (v < lo) lo = v; if (v > hi) hi = v; }
-    const span = hi - lo || 1;
-    for (let i = 0; i < img.length; i++) img[i] = (img[i] - lo) / span;
+    for (let i = 0; i < n; i++) { const v = img[i]; if (v < lo) lo = v; if (v > hi) hi = v; }
+    const scale = 1 / (hi - lo || 1);
+    for (let i = 0; i < n; i++) img[i] = (img[i] - lo) * scale;
   } else {
     let mean = 0;
-    for (const v of img) mean += v;
-    mean /= img.length;
+    for (let i = 0; i < n; i++) mean += img[i];
+    mean /= n;
     let sq = 0;
-    for (const v of img) sq += (v - mean) ** 2;
-    const std = Math.sqrt(sq / img.length) || 1;
-    for (let i = 0; i < img.length; i++) img[i] = (img[i] - mean) / std;
+    for (let i = 0; i < n; i++) sq += (img[i] - mean) ** 2;
+    const scale = 1 / (Math.sqrt(sq / n) || 1);
+    for (let i = 0; i < n; i++) img[i] = (img[i] - mean) * scale;
   }
   return img;
 }

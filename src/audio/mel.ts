@@ -2,6 +2,8 @@
  * Mel scale and filterbank, as torchaudio.functional.melscale_fbanks defines them
  * (HTK: 2595·log10(1 + f/700); Slaney: linear below 1 kHz, logarithmic above).
  */
+import { getBackend } from '../backend/index.js';
+
 export type MelScale = 'htk' | 'slaney';
 
 export function hzToMel(f: number, scale: MelScale = 'htk'): number {
@@ -54,7 +56,13 @@ export function melFilterbank(nFreqs: number, o: MelOptions): Float32Array {
   return fb;
 }
 
-/** The range of bins [lo, hi) where each filter is non-zero (triangles are narrow: most of fb is 0). */
+/** The range of bins [lo, hi) where each filter is non-zero (triangles are narrow: most of fb is 0), as [lo0, hi0, lo1, hi1, …]; cached per filterbank. */
+export function filterbankSupport(fb: Float32Array, bins: number, nMels: number): Int32Array {
+  let sup = supportCache.get(fb);
+  if (!sup) { sup = supports(fb, bins, nMels); supportCache.set(fb, sup); }
+  return sup;
+}
+
 function supports(fb: Float32Array, bins: number, nMels: number): Int32Array {
   const r = new Int32Array(2 * nMels);
   for (let m = 0; m < nMels; m++) {
@@ -68,8 +76,9 @@ const supportCache = new WeakMap<Float32Array, Int32Array>();
 
 /** mel[m, t] = Σ_k spec[t, k] · fb[k, m]: [nMels, frames] from a [frames, bins] spectrogram (over each filter's support only). */
 export function applyFilterbank(spec: Float32Array, frames: number, bins: number, fb: Float32Array, nMels: number): Float32Array {
-  let sup = supportCache.get(fb);
-  if (!sup) { sup = supports(fb, bins, nMels); supportCache.set(fb, sup); }
+  const sup = filterbankSupport(fb, bins, nMels);
+  const B = getBackend();
+  if (B.melFilter) return B.melFilter(spec, frames, bins, fb, nMels, sup, false, null);
   const out = new Float32Array(nMels * frames);
   for (let m = 0; m < nMels; m++) {
     const lo = sup[2 * m], hi = sup[2 * m + 1];

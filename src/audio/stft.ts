@@ -80,11 +80,11 @@ export function stft(signal: Float32Array, o: StftOptions): Spectrogram {
   const frames = 1 + Math.floor((padded - nFft) / hop);
   const bins = nFft / 2 + 1;
   const win = paddedWindow(o.window ?? 'hann', winLength, nFft);
+  const B = getBackend();
+  if (B.stftFrames) return { data: B.stftFrames(signal, pad, nFft, hop, frames, win, power), frames, bins };
   // the signal with its reflect padding, so the frame loop needs no index checks
   const ext = new Float32Array(padded);
   for (let j = 0; j < padded; j++) { const i = j - pad; ext[j] = i >= 0 && i < n ? signal[i] : signal[reflectIndex(i, n)]; }
-  const B = getBackend();
-  if (B.stftFrames) return { data: B.stftFrames(ext, nFft, hop, frames, win, power), frames, bins };
   let fft = ffts.get(nFft);
   if (!fft) { fft = new FFT(nFft); ffts.set(nFft, fft); }
   const frame = new Float64Array(nFft);

@@ -127,10 +127,15 @@ export interface Backend {
   // ---- image kernels (optional: vision/ falls back to its TypeScript version) ----
   /** OpenCV-style bilateral filter of a [h, w] float image (src/vision/bilateral.ts has the formula). */
   bilateralFilter?(src: Float32Array, h: number, w: number, d: number, sigmaColor: number, sigmaSpace: number): Float32Array;
-  /** Optional audio kernel: |FFT(window · frame)|^power of each frame of an already padded signal → [frames, nFft/2+1]. */
-  stftFrames?(padded: Float32Array, nFft: number, hop: number, frames: number, window: Float32Array, power: 1 | 2): Float32Array;
-  /** Optional audio kernel: mel filterbank then 10·log10 with a top_db floor (null: none) → [nMels, frames]. */
-  melDb?(spec: Float32Array, frames: number, bins: number, fb: Float32Array, nMels: number, topDb: number | null): Float32Array;
+  /** Resize of a [h, w] float image, area (both axes shrink) or bilinear (src/vision/resize.ts has the rules). */
+  resizeImage?(src: Float32Array, h: number, w: number, outH: number, outW: number, area: boolean): Float32Array;
+  /** Optional audio kernel: |FFT(window · frame)|^power of each frame of the signal reflect-padded by `pad` on both sides → [frames, nFft/2+1]. */
+  stftFrames?(signal: Float32Array, pad: number, nFft: number, hop: number, frames: number, window: Float32Array, power: 1 | 2): Float32Array;
+  /**
+   * Optional audio kernel: the mel filterbank [bins, nMels] applied over each filter's support
+   * ([lo, hi) pairs, see filterbankSupport) → [nMels, frames]; with db, then 10·log10 and a top_db floor (null: none).
+   */
+  melFilter?(spec: Float32Array, frames: number, bins: number, fb: Float32Array, nMels: number, support: Int32Array, db: boolean, topDb: number | null): Float32Array;
 
   // ---- optimizer steps, in place ----
   sgdStep(p: Storage, g: Storage, momentumBuf: Storage | null, o: SgdOptions): void;

@@ -1,3 +1,5 @@
+import { getBackend } from '../backend/index.js';
+
 export type Interpolation = 'bilinear' | 'area';
 
 /**
@@ -11,7 +13,10 @@ export function resize(src: Float32Array, h: number, w: number, outH: number, ou
   if (src.length !== h * w) throw new RangeError(`resize: ${src.length} values do not fill a ${h}×${w} image`);
   if (!(outH >= 1 && outW >= 1 && Number.isInteger(outH) && Number.isInteger(outW))) throw new RangeError(`resize: invalid output size ${outH}×${outW}`);
   if (outH === h && outW === w) return src.slice();
-  if (mode === 'area' && outH <= h && outW <= w) return resizeArea(src, h, w, outH, outW);
+  const area = mode === 'area' && outH <= h && outW <= w;
+  const B = getBackend();
+  if (B.resizeImage) return B.resizeImage(src, h, w, outH, outW, area);
+  if (area) return resizeArea(src, h, w, outH, outW);
   return resizeBilinear(src, h, w, outH, outW);
 }
 
@@ -42,41 +47,56 @@ function resizeBilinear(src: Float32Array, h: number, w: number, outH: number, o
   return out;
 }
 
-/** Per output index, the input cells it covers and their weights (fractions of a cell, summing to 1). */
-function areaTaps(out: number, n: number): { idx: number[][]; wt: number[][] } {
+/**
+ * Per output index o, the input cells it covers: idx/wt[start[o] … start[o + 1]) (weights are
+ * fractions of a cell, summing to 1). Flat typed arrays, built once per (out, n).
+ */
+interface Taps { start: Int32Array; idx: Int32Array; wt: Float32Array }
+const tapCache = new Map<string, Taps>();
+
+function areaTaps(out: number, n: number): Taps {
+  const key = `${out}|${n}`;
+  const hit = tapCache.get(key);
+  if (hit) return hit;
   const scale = n / out;
-  const idx: number[][] = [], wt: number[][] = [];
+  const start = new Int32Array(out + 1), idx: number[] = [], wt: number[] = [];
   for (let o = 0; o < out; o++) {
     const a = o * scale, b = (o + 1) * scale;
-    const ii: number[] = [], ww: number[] = [];
     for (let i = Math.floor(a); i < Math.min(Math.ceil(b), n); i++) {
       const cover = Math.min(b, i + 1) - Math.max(a, i);
-      if (cover > 1e-9) { ii.push(i); ww.push(cover / scale); }
+      if (cover > 1e-9) { idx.push(i); wt.push(cover / scale); }
     }
-    idx.push(ii); wt.push(ww);
+    start[o + 1] = idx.length;
   }
-  return { idx, wt };
+  const taps = { start, idx: Int32Array.from(idx), wt: Float32Array.from(wt) };
+  if (tapCache.size > 64) tapCache.clear();
+  tapCache.set(key, taps);
+  return taps;
 }
 
 function resizeArea(src: Float32Array, h: number, w: number, outH: number, outW: number): Float32Array {
-  const ty = areaTaps(outH, h), tx = areaTaps(outW, w);
-  // separable: rows first, then columns
-  const tmp = new Float32Array(h * outW);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < outW; x++) {
-      let s = 0;
-      const ii = tx.idx[x], ww = tx.wt[x];
-      for (let k = 0; k < ii.length; k++) s += src[y * w + ii[k]] * ww[k];
-      tmp[y * outW + x] = s;
+  // separable: rows first, then columns; an axis that keeps its size is copied as it is
+  let tmp = src;
+  if (outW !== w) {
+    const { start, idx, wt } = areaTaps(outW, w);
+    tmp = new Float32Array(h * outW);
+    for (let y = 0; y < h; y++) {
+      const row = y * w;
+      for (let x = 0; x < outW; x++) {
+        let s = 0;
+        for (let k = start[x]; k < start[x + 1]; k++) s += src[row + idx[k]] * wt[k];
+        tmp[y * outW + x] = s;
+      }
     }
   }
+  if (outH === h) return tmp === src ? src.slice() : tmp;
+  const { start, idx, wt } = areaTaps(outH, h);
   const out = new Float32Array(outH * outW);
   for (let y = 0; y < outH; y++) {
-    const ii = ty.idx[y], ww = ty.wt[y];
-    for (let x = 0; x < outW; x++) {
-      let s = 0;
-      for (let k = 0; k < ii.length; k++) s += tmp[ii[k] * outW + x] * ww[k];
-      out[y * outW + x] = s;
+    const o = y * outW;
+    for (let k = start[y]; k < start[y + 1]; k++) {
+      const r = idx[k] * outW, f = wt[k];
+      for (let x = 0; x < outW; x++) out[o + x] += tmp[r + x] * f;
     }
   }
   return out;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { logMelSpectrogram } from '../../src/audio/features.js';
+import { logMelSpectrogram, melSpectrogram } from '../../src/audio/features.js';
 import { hzToMel, melFilterbank, melToHz } from '../../src/audio/mel.js';
 import { stft } from '../../src/audio/stft.js';
 import { readWav } from '../../src/audio/wav.js';
@@ -26,6 +26,20 @@ for (const [name, setup] of onEachBackend(() => {})) test(`log-mel spectrograms 
     for (let i = 0; i < data.length; i++) worst = Math.max(worst, Math.abs(data[i] - c.db.data[i]) / range);
   }
   assert.ok(worst < 1e-4, `worst error ${worst} of the dB range`);
+});
+
+for (const [name, setup] of onEachBackend(() => {})) test(`the mel power spectrogram is the filterbank over the STFT, and its dB is logMelSpectrogram (${name})`, () => {
+  setup();
+  const x = Float32Array.from({ length: 3000 }, (_, i) => Math.sin(i * 0.3) + 0.5 * Math.sin(i * 0.071));
+  const c = { sampleRate: 8000, nFft: 256, hopLength: 64, nMels: 40, fMin: 0, fMax: null, melScale: 'htk' as const, melNorm: null };
+  const mel = melSpectrogram(x, c), s = stft(x, { nFft: 256, hopLength: 64 });
+  const fb = melFilterbank(s.bins, { nMels: 40, sampleRate: 8000 });
+  const expected = new Float64Array(40 * s.frames);
+  for (let m = 0; m < 40; m++) for (let t = 0; t < s.frames; t++) for (let k = 0; k < s.bins; k++) expected[m * s.frames + t] += s.data[t * s.bins + k] * fb[k * 40 + m];
+  assertClose(mel.data, expected, { rtol: 1e-5, atol: 1e-6 }, 'mel power');
+  const db = logMelSpectrogram(x, { ...c, topDb: 30 });
+  const peak = Math.max(...expected.map((v) => 10 * Math.log10(Math.max(v, 1e-10))));
+  assertClose(db.data, [...expected].map((v) => Math.max(10 * Math.log10(Math.max(v, 1e-10)), peak - 30)), { rtol: 1e-5, atol: 1e-4 }, 'mel dB');
 });
 
 test('mel scales round-trip and the filterbank has the expected shape', () => {

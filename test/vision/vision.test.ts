@@ -31,13 +31,22 @@ test('bilateral filter: a constant image is unchanged, an edge survives, noise i
   assert.throws(() => bilateralFilter(img, 3, 3, { d: 5, sigmaColor: 1, sigmaSpace: 1 }), /do not fill a 3×3 image/);
 });
 
-test('resize matches cv2.resize (INTER_LINEAR, INTER_AREA) on float images', () => {
-  for (const c of audioFixtures().resize) {
-    const [h, w] = c.input.shape;
-    const out = resize(Float32Array.from(c.input.data), h, w, c.height, c.width, c.mode);
-    assertClose(out, c.output.data, { rtol: 0, atol: 1e-5 }, `${c.image} → ${c.height}×${c.width} ${c.mode}`);
-  }
-});
+for (const [name, setup] of onEachBackend(() => {})) {
+  test(`resize matches cv2.resize (INTER_LINEAR, INTER_AREA) on float images (${name})`, () => {
+    setup();
+    for (const c of audioFixtures().resize) {
+      const [h, w] = c.input.shape;
+      const out = resize(Float32Array.from(c.input.data), h, w, c.height, c.width, c.mode);
+      assertClose(out, c.output.data, { rtol: 0, atol: 1e-5 }, `${c.image} → ${c.height}×${c.width} ${c.mode}`);
+    }
+    // one axis kept, the other shrunk or enlarged (a spectrogram's frequency axis is often kept)
+    const img = Float32Array.from({ length: 6 * 10 }, (_, i) => Math.sin(i));
+    const rows = resize(img, 6, 10, 6, 4, 'area');
+    for (let y = 0; y < 6; y++) assert.ok(Math.abs(rows[y * 4] - (img[y * 10] + img[y * 10 + 1] + 0.5 * img[y * 10 + 2]) / 2.5) < 1e-6);
+    assert.deepEqual(resize(img, 6, 10, 6, 10), img);
+    assert.throws(() => resize(img, 5, 10, 4, 4), /60 values do not fill a 5×10 image/);
+  });
+}
 
 test('reflect-101 borders', () => {
   assert.deepEqual([-3, -2, -1, 0, 4, 5, 6, 7].map((i) => reflect101(i, 5)), [3, 2, 1, 0, 4, 3, 2, 1]);

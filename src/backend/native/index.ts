@@ -20,8 +20,9 @@ interface Addon {
   reluBackward(x: Float32Array, gy: Float32Array, gx: Float32Array, slope: number): void;
   sumMiddle(x: Float32Array, A: number, R: number, B: number, out: Float32Array): void;
   bilateralFilter(src: Float32Array, h: number, w: number, d: number, sc: number, ss: number, out: Float32Array): void;
-  melDb(spec: Float32Array, frames: number, bins: number, fb: Float32Array, nMels: number, topDb: number, out: Float32Array): void;
-  stftFrames(padded: Float32Array, nFft: number, hop: number, frames: number, window: Float32Array, power: number, out: Float32Array): void;
+  resizeImage(src: Float32Array, h: number, w: number, outH: number, outW: number, area: boolean, out: Float32Array): void;
+  melFilter(spec: Float32Array, frames: number, bins: number, fb: Float32Array, nMels: number, support: Int32Array, db: boolean, topDb: number, out: Float32Array): void;
+  stftFrames(signal: Float32Array, pad: number, nFft: number, hop: number, frames: number, window: Float32Array, power: number, out: Float32Array): void;
   maxPool2dForward(x: Float32Array, xs: number[], p: number[], y: Float32Array, argmax: Int32Array): void;
   maxPool2dBackward(gy: Float32Array, argmax: Int32Array, gx: Float32Array): void;
   pool2dForward(kind: number, x: Float32Array, xs: number[], p: number[], y: Float32Array): ArrayBuffer | null;
@@ -208,14 +209,19 @@ export function loadNativeBackend(): Backend {
       A.bilateralFilter(src, h, w, d, sigmaColor, sigmaSpace, o);
       return o;
     },
-    melDb(spec, frames, bins, fb, nMels, topDb) {
-      const o = out(nMels * frames);
-      A.melDb(spec, frames, bins, fb, nMels, topDb === null || !Number.isFinite(topDb) ? -1 : topDb, o);
+    resizeImage(src, h, w, outH, outW, area) {
+      const o = out(outH * outW);
+      A.resizeImage(src, h, w, outH, outW, area, o);
       return o;
     },
-    stftFrames(padded, nFft, hop, frames, window, power) {
+    melFilter(spec, frames, bins, fb, nMels, support, db, topDb) {
+      const o = out(nMels * frames);
+      A.melFilter(spec, frames, bins, fb, nMels, support, db, topDb === null || !Number.isFinite(topDb) ? -1 : topDb, o);
+      return o;
+    },
+    stftFrames(signal, pad, nFft, hop, frames, window, power) {
       const o = out(frames * (nFft / 2 + 1));
-      A.stftFrames(padded, nFft, hop, frames, window, power, o);
+      A.stftFrames(signal, pad, nFft, hop, frames, window, power, o);
       return o;
     },
     sgdStep(p, g, buf, o) { A.sgdStep(raw(p), raw(g), buf ? raw(buf) : null, o.lr, o.momentum, o.dampening, o.nesterov, o.weightDecay, o.firstStep); },
