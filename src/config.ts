@@ -20,7 +20,7 @@ const bilateral = z.strictObject({ d: z.number().int(), sigmaColor: z.number().p
 
 /** What the `features` section may set (the spectrogram settings of {@link DEFAULT_FEATURES}). */
 const featuresSchema = z.strictObject({
-  sampleRate: positiveInt, duration: z.number().positive(), trimDb: z.number().positive().nullable(),
+  sampleRate: positiveInt, duration: z.number().positive(), trimDb: z.number().positive().nullable(), trimAboveNoiseDb: z.number().positive().nullable(),
   placement: z.enum(['center', 'random']), nFft: positiveInt, hopLength: positiveInt, nMels: positiveInt,
   fMin: z.number().nonnegative(), fMax: z.number().positive().nullable(), melScale: z.enum(['htk', 'slaney']),
   melNorm: z.enum(['slaney']).nullable(), topDb: z.number().positive(), height: positiveInt, width: positiveInt,

@@ -17,6 +17,8 @@ export interface FeatureConfig {
   duration: number;
   /** Trim leading/trailing silence quieter than this many dB below the peak; null: no trim. */
   trimDb: number | null;
+  /** With trimDb: a frame must also be this many dB above the noise floor to be kept (noisy recordings); null: librosa's rule alone. */
+  trimAboveNoiseDb: number | null;
   /** Where the clip sits in the window: 'center', or 'random' (training-time jitter). */
   placement: 'center' | 'random';
   nFft: number;
@@ -42,6 +44,7 @@ export const DEFAULT_FEATURES: FeatureConfig = {
   sampleRate: 8000,
   duration: 1.0,
   trimDb: 40,
+  trimAboveNoiseDb: null,
   placement: 'center',
   nFft: 256,
   hopLength: 64,
@@ -107,7 +110,7 @@ export function logMelSpectrogram(x: Float32Array, c: MelSettings & Pick<Feature
  */
 export async function extractFeatures(samples: Float32Array, sampleRate: number, c: FeatureConfig = DEFAULT_FEATURES, g?: Generator): Promise<Float32Array> {
   let x = await resample(samples, sampleRate, c.sampleRate);
-  if (c.trimDb !== null) x = trimSilence(x, c.trimDb);
+  if (c.trimDb !== null) x = trimSilence(x, c.trimDb, 256, 64, c.trimAboveNoiseDb);
   x = fitLength(x, Math.round(c.duration * c.sampleRate), c.placement, g);
   const mel = logMelSpectrogram(x, c);
   // flip so that row 0 is the highest band (image convention: y grows downwards)

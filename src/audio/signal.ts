@@ -27,8 +27,11 @@ export async function resample(x: Float32Array, from: number, to: number): Promi
 /**
  * Trim leading and trailing silence: frames (of `frame` samples) whose RMS is
  * more than `topDb` below the loudest frame are dropped at both ends (librosa.effects.trim's rule).
+ * With `aboveNoiseDb`, a frame must also stand that many dB above the recording's
+ * noise floor (its 10th-percentile frame RMS) to count as sound, so a word recorded
+ * over steady noise is trimmed as a clean one is; clean recordings are unchanged.
  */
-export function trimSilence(x: Float32Array, topDb = 40, frame = 256, hop = 64): Float32Array {
+export function trimSilence(x: Float32Array, topDb = 40, frame = 256, hop = 64, aboveNoiseDb: number | null = null): Float32Array {
   if (x.length <= frame) return x;
   const rms: number[] = [];
   for (let s = 0; s + frame <= x.length; s += hop) {
@@ -38,7 +41,11 @@ export function trimSilence(x: Float32Array, topDb = 40, frame = 256, hop = 64):
   }
   const peak = Math.max(...rms);
   if (peak === 0) return x;
-  const threshold = peak * Math.pow(10, -topDb / 20);
+  let threshold = peak * Math.pow(10, -topDb / 20);
+  if (aboveNoiseDb !== null) {
+    const floor = [...rms].sort((a, b) => a - b)[Math.floor(0.1 * (rms.length - 1))];
+    threshold = Math.min(Math.max(threshold, floor * Math.pow(10, aboveNoiseDb / 20)), peak * 0.5);
+  }
   const first = rms.findIndex((r) => r > threshold);
   let last = rms.length - 1;
   while (last > first && rms[last] <= threshold) last--;

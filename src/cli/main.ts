@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { showSpectrograms } from '../audio/show.js';
-import { SYNTH_DEFAULTS, synthesizeCorpus } from '../data/synth.js';
+import { SYNTH_DEFAULTS, SYNTH_ENGINES, synthesizeCorpus, type SynthEngine } from '../data/synth.js';
 import { onInterrupt, Progress } from '../util/progress.js';
 import { setBackend, getBackend } from '../backend/index.js';
 import { modelNames } from '../models/registry.js';
@@ -26,26 +26,30 @@ const int = (v: string): number => { const n = Number(v); if (!Number.isInteger(
 const program = new Command('specnet').description('Spectrogram CNNs in TypeScript: data, training, tracking').showHelpAfterError('(add --help for usage)');
 
 program.command('synth')
-  .description('synthesize a spoken-digit corpus (AudioMNIST layout) from eSpeak NG voices')
+  .description('synthesize a spoken-digit corpus (AudioMNIST layout) from eSpeak NG and Flite voices')
   .option('--out <dir>', 'output folder', 'data/synth')
   .option('--speakers <n>', 'number of synthetic speakers', int, SYNTH_DEFAULTS.speakers)
   .option('--repetitions <n>', 'repetitions of each digit per speaker', int, SYNTH_DEFAULTS.repetitions)
   .option('--sample-rate <hz>', 'sample rate of the files', int, SYNTH_DEFAULTS.sampleRate)
   .option('--seed <n>', 'seed (fixes every voice and every variation)', (v) => Number(v), SYNTH_DEFAULTS.seed)
+  .option('--engines <list>', `synthesizers, comma-separated; speakers take turns (${SYNTH_ENGINES.join(', ')})`, 'espeak')
   .option('--full', 'the AudioMNIST size: 60 speakers × 10 digits × 50 repetitions')
-  .action(async (o: { out: string; speakers: number; repetitions: number; sampleRate: number; seed: number; full?: boolean }) => {
+  .action(async (o: { out: string; speakers: number; repetitions: number; sampleRate: number; seed: number; engines: string; full?: boolean }) => {
     const full = resolveConfig({ profile: 'full' }).synth;
-    await synthCommand({ out: resolve(o.out), speakers: o.full ? full.speakers : o.speakers, repetitions: o.full ? full.repetitions : o.repetitions, sampleRate: o.sampleRate, seed: o.seed });
+    const engines = o.engines.split(',').map((e) => e.trim()).filter(Boolean);
+    const unknown = engines.filter((e) => !(SYNTH_ENGINES as readonly string[]).includes(e));
+    if (unknown.length || !engines.length) throw new Error(`unknown synthesizer ${unknown.length ? `'${unknown.join("', '")}'` : '(none given)'} in --engines (known: ${SYNTH_ENGINES.join(', ')})`);
+    await synthCommand({ out: resolve(o.out), speakers: o.full ? full.speakers : o.speakers, repetitions: o.full ? full.repetitions : o.repetitions, sampleRate: o.sampleRate, seed: o.seed, engines: engines as SynthEngine[] });
   });
 
 /** Synthesize a corpus with a progress bar; Ctrl-C stops after the current speaker (exit code 130). */
-async function synthCommand(o: { out: string; speakers: number; repetitions: number; sampleRate: number; seed: number; quiet?: boolean }): Promise<void> {
+async function synthCommand(o: { out: string; speakers: number; repetitions: number; sampleRate: number; seed: number; engines?: SynthEngine[]; quiet?: boolean }): Promise<void> {
   const bar = o.quiet ? null : new Progress('synth', o.speakers * 10 * o.repetitions, { unit: 'files' });
   const stop = onInterrupt('stopping after this speaker (Ctrl-C again to quit now)');
   let last = 0;
   const t0 = performance.now();
   const specs = await synthesizeCorpus({
-    out: o.out, speakers: o.speakers, repetitions: o.repetitions, sampleRate: o.sampleRate, seed: o.seed, femaleFraction: SYNTH_DEFAULTS.femaleFraction,
+    out: o.out, speakers: o.speakers, repetitions: o.repetitions, sampleRate: o.sampleRate, seed: o.seed, femaleFraction: SYNTH_DEFAULTS.femaleFraction, engines: o.engines,
     onProgress: (done) => { bar?.tick(done - last); last = done; }, shouldStop: stop.stopRequested,
   });
   bar?.stop();

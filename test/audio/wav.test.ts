@@ -99,3 +99,14 @@ test('trimming silence and fitting to a fixed length (centred or at a seeded ran
   const r2 = fitLength(Float32Array.from([1, 2]), 10, 'random', new Generator(3));
   assert.deepEqual(r1, r2);
 });
+
+test('trimming above the noise floor: a word over steady noise is cut to the word, a clean one is unchanged', () => {
+  const g = new Generator(4);
+  // 3,000 samples of noise at 1e-2 (−40 dB), the "word" (amplitude 0.5 tone, SNR ~30 dB) at 1,000–2,000
+  const x = Float32Array.from({ length: 3000 }, (_, i) => 0.01 * g.normal() + (i >= 1000 && i < 2000 ? 0.5 * Math.sin(i * 0.3) : 0));
+  assert.ok(trimSilence(x, 40).length > 2500, 'librosa\'s rule keeps noise that is less than 40 dB down');
+  const t = trimSilence(x, 40, 256, 64, 10);
+  assert.ok(t.length >= 1000 && t.length <= 1000 + 2 * 256, `trimmed to ${t.length}`);
+  const clean = Float32Array.from({ length: 3000 }, (_, i) => (i >= 1000 && i < 2000 ? 0.5 * Math.sin(i * 0.3) : 0));
+  assert.deepEqual(trimSilence(clean, 40, 256, 64, 10), trimSilence(clean, 40));
+});

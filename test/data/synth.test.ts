@@ -40,3 +40,27 @@ test('speakers differ in voice and channel, and the gender mix follows the fract
   assert.ok(new Set(specs.map((s) => s.accent)).size >= 6, 'most accents are used');
   for (const s of specs) assert.ok(s.gender === 'female' ? s.pitchBase >= 150 : s.pitchBase <= 120);
 });
+
+test('Flite speakers: its voices with pitch and vocal-tract scale, taking turns with eSpeak, reproducible', async () => {
+  const a = mkdtempSync(join(tmpdir(), 'specnet-synth-f-')), b = mkdtempSync(join(tmpdir(), 'specnet-synth-g-'));
+  const o = { speakers: 2, repetitions: 1, sampleRate: 8000, seed: 3, femaleFraction: 0.5, engines: ['espeak', 'flite'] as const };
+  const specs = await synthesizeCorpus({ ...o, engines: [...o.engines], out: a });
+  await synthesizeCorpus({ ...o, engines: [...o.engines], out: b });
+  assert.deepEqual(specs.map((s) => s.engine), ['espeak', 'flite']);
+  assert.equal(digest(a), digest(b), 'same seed, same bytes');
+  const meta = JSON.parse(readFileSync(join(a, 'audioMNIST_meta.txt'), 'utf8')) as Record<string, { origin: string }>;
+  assert.match(meta['02'].origin, /^Flite voice (slt|awb|rms|kal16|kal), vocal tract ×\d\.\d\d/);
+  for (let d = 0; d < 10; d++) {
+    const w = readWav(join(a, 'data', '02', `${d}_02_0.wav`));
+    assert.equal(w.sampleRate, 8000);
+    assert.ok(w.samples.length > 0.3 * 8000 && Math.max(...w.samples.map(Math.abs)) > 0.1, `digit ${d}: a clip with sound in it`);
+  }
+  // flite voices: a woman's voice is slt or a man's voice moved up; every voice of 40 is distinct
+  const fl = Array.from({ length: 40 }, (_, i) => speakerSpec(1, i, 0.3, 'flite'));
+  assert.equal(new Set(fl.map((s) => `${s.accent}|${s.pitchBase}|${s.formants[0]}`)).size, 40);
+  assert.ok(new Set(fl.map((s) => s.accent)).size >= 4, 'most Flite voices are used');
+  for (const s of fl) {
+    if (s.gender === 'female' && s.accent !== 'slt') assert.ok(s.formants[0] >= 110, `${s.id}: a man's voice made female has a shorter tract`);
+    if (s.gender === 'male' && s.accent === 'slt') assert.ok(s.formants[0] <= 90, `${s.id}: slt made male has a longer tract`);
+  }
+});
