@@ -60,7 +60,7 @@ export interface SpeakerSpec {
   breath: number;
   flutter: number;
   roughness: number;
-  /** Words per minute. */
+  /** eSpeak: words per minute; Flite: percent of the voice's own speaking rate. */
   rate: number;
   /** Channel: spectral tilt (-1 dark … 1 bright), reflection gain, noise SNR in dB. */
   tilt: number;
