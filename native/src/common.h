@@ -43,6 +43,19 @@ inline float* f32(const Napi::CallbackInfo& info, size_t i, const char* op, cons
   return a.Data();
 }
 
+/** An Int32Array argument with `expected` values (-1: any; its length goes to *length when asked). */
+inline int32_t* i32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, int64_t expected, int64_t* length = nullptr) {
+  if (i >= info.Length() || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    fail(info.Env(), op, std::string(name) + " must be an Int32Array");
+  }
+  auto a = info[i].As<Napi::Int32Array>();
+  if (expected >= 0 && static_cast<int64_t>(a.ElementLength()) != expected) {
+    fail(info.Env(), op, std::string(name) + " has " + std::to_string(a.ElementLength()) + " values, expected " + std::to_string(expected));
+  }
+  if (length) *length = static_cast<int64_t>(a.ElementLength());
+  return a.Data();
+}
+
 inline float* f32OrNull(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, int64_t expected) {
   if (i < info.Length() && (info[i].IsNull() || info[i].IsUndefined())) return nullptr;
   return f32(info, i, op, name, expected);

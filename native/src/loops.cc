@@ -472,53 +472,42 @@ static Napi::Value BilateralFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// ---- resize of a single-channel float image (the rules are in src/vision/resize.ts) ----
-// Separable: each axis has, per output index o, taps idx/wt[start[o] … start[o+1]).
-struct AxisTaps { std::vector<int32_t> start, idx; std::vector<float> wt; };
+// ---- separable resize of a single-channel float image ----
+// The taps of each axis come from src/vision/resize.ts (area or bilinear): output index o is
+// Σ wt[k]·in[idx[k]] over k in [start[o], start[o+1]).
+struct AxisTaps { const int32_t* start; const int32_t* idx; const float* wt; };
 
-// 'area' when shrinking (cv2.INTER_AREA): the input cells the output cell covers, weighted by the fraction covered
-static void areaTaps(int64_t out, int64_t n, AxisTaps& t) {
-  const double scale = static_cast<double>(n) / out;
-  t.start.assign(1, 0); t.idx.clear(); t.wt.clear();
-  for (int64_t o = 0; o < out; o++) {
-    const double a = o * scale, b = (o + 1) * scale;
-    for (int64_t i = static_cast<int64_t>(std::floor(a)); i < std::min<int64_t>(static_cast<int64_t>(std::ceil(b)), n); i++) {
-      const double cover = std::min(b, i + 1.0) - std::max(a, static_cast<double>(i));
-      if (cover > 1e-9) { t.idx.push_back(static_cast<int32_t>(i)); t.wt.push_back(static_cast<float>(cover / scale)); }
-    }
-    t.start.push_back(static_cast<int32_t>(t.idx.size()));
+// taps of one axis (arguments i, i+1, i+2), n inputs → out outputs; {nullptr…} when the axis keeps its size (null)
+static AxisTaps axisTaps(const Napi::CallbackInfo& info, size_t i, int64_t out, int64_t n, const char* axis) {
+  const char* op = "resize";
+  if (info[i].IsNull()) {
+    if (out != n) fail(info.Env(), op, std::string(axis) + " taps are missing for " + std::to_string(n) + " → " + std::to_string(out));
+    return {nullptr, nullptr, nullptr};
   }
+  int64_t taps = 0;
+  const int32_t* start = i32(info, i, op, "tap starts", out + 1);
+  const int32_t* idx = i32(info, i + 1, op, "tap indices", -1, &taps);
+  const float* wt = f32(info, i + 2, op, "tap weights", taps);
+  for (int64_t o = 0; o < out; o++)
+    if (start[o] < 0 || start[o] > start[o + 1] || start[o + 1] > taps) fail(info.Env(), op, std::string(axis) + " taps: the starts do not increase within the taps");
+  for (int64_t k = 0; k < taps; k++)
+    if (idx[k] < 0 || idx[k] >= n) fail(info.Env(), op, std::string(axis) + " taps: index " + std::to_string(idx[k]) + " is outside [0, " + std::to_string(n) + ")");
+  return {start, idx, wt};
 }
 
-// bilinear with half-pixel centres, clamped at the edges (cv2.INTER_LINEAR)
-static void linearTaps(int64_t out, int64_t n, AxisTaps& t) {
-  const double scale = static_cast<double>(n) / out;
-  t.start.assign(1, 0); t.idx.clear(); t.wt.clear();
-  for (int64_t o = 0; o < out; o++) {
-    const double s = std::max(0.0, (o + 0.5) * scale - 0.5);
-    const int64_t a = std::min(static_cast<int64_t>(std::floor(s)), n - 1);
-    const float f = static_cast<float>(s - a);
-    t.idx.push_back(static_cast<int32_t>(a)); t.wt.push_back(1.f - f);
-    t.idx.push_back(static_cast<int32_t>(std::min(a + 1, n - 1))); t.wt.push_back(f);
-    t.start.push_back(static_cast<int32_t>(t.idx.size()));
-  }
-}
-
-// resizeImage(src [h, w], h, w, outH, outW, area (bool; the caller chooses it only when both axes shrink), out [outH, outW])
+// resizeImage(src [h, w], h, w, outH, outW, xStart, xIdx, xWt, yStart, yIdx, yWt, out [outH, outW])
 static Napi::Value ResizeImage(const Napi::CallbackInfo& info) {
   const char* op = "resize";
   const int64_t h = static_cast<int64_t>(num(info, 1, op, "h")), w = static_cast<int64_t>(num(info, 2, op, "w"));
   const int64_t oh = static_cast<int64_t>(num(info, 3, op, "outH")), ow = static_cast<int64_t>(num(info, 4, op, "outW"));
   if (h < 1 || w < 1 || oh < 1 || ow < 1) fail(info.Env(), op, "sizes must be ≥ 1");
   const float* src = f32(info, 0, op, "src", h * w, {h, w});
-  const bool area = info[5].ToBoolean();
-  float* out = f32(info, 6, op, "out", oh * ow, {oh, ow});
-  static thread_local AxisTaps tx, ty;
+  const AxisTaps tx = axisTaps(info, 5, ow, w, "row"), ty = axisTaps(info, 8, oh, h, "column");
+  float* out = f32(info, 11, op, "out", oh * ow, {oh, ow});
   static thread_local std::vector<float> tmp;
-  // rows first (time axis of a spectrogram), then columns; an axis that keeps its size is not resampled
+  // rows first (the time axis of a spectrogram), then columns
   const float* rows = src;
-  if (ow != w) {
-    (area ? areaTaps : linearTaps)(ow, w, tx);
+  if (tx.start) {
     tmp.resize(h * ow);
     for (int64_t y = 0; y < h; y++) {
       const float* r = src + y * w;
@@ -530,8 +519,7 @@ static Napi::Value ResizeImage(const Napi::CallbackInfo& info) {
     }
     rows = tmp.data();
   }
-  if (oh == h) { std::copy(rows, rows + h * ow, out); return info.Env().Undefined(); }
-  (area ? areaTaps : linearTaps)(oh, h, ty);
+  if (!ty.start) { std::copy(rows, rows + h * ow, out); return info.Env().Undefined(); }
   for (int64_t y = 0; y < oh; y++) {
     float* o = out + y * ow;
     std::fill(o, o + ow, 0.f);
@@ -611,9 +599,7 @@ static Napi::Value MelFilter(const Napi::CallbackInfo& info) {
   const int64_t nMels = static_cast<int64_t>(num(info, 4, op, "nMels"));
   const float* spec = f32(info, 0, op, "spec", frames * bins, {frames, bins});
   const float* fb = f32(info, 3, op, "fb", bins * nMels, {bins, nMels});
-  if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || info[5].As<Napi::Int32Array>().ElementLength() != static_cast<size_t>(2 * nMels))
-    fail(info.Env(), op, "support must be an Int32Array of 2 × " + std::to_string(nMels) + " values");
-  const int32_t* sup = info[5].As<Napi::Int32Array>().Data();
+  const int32_t* sup = i32(info, 5, op, "support", 2 * nMels);
   const bool db = info[6].ToBoolean();
   const double topDb = num(info, 7, op, "topDb");
   float* out = f32(info, 8, op, "out", nMels * frames);
@@ -637,17 +623,9 @@ static Napi::Value MelFilter(const Napi::CallbackInfo& info) {
       float acc[TB] = {};
       const float* wm = w.data() + at[m];
       const float* base = spec + t0 * bins + sup[2 * m];
-      const int64_t len = at[m + 1] - at[m];
-      if (nb == TB) {   // full block: a fixed trip count, so the 16 sums stay in registers
-        for (int64_t k = 0; k < len; k++) {
-          const float wk = wm[k];
-          for (int64_t j = 0; j < TB; j++) acc[j] += base[j * bins + k] * wk;
-        }
-      } else {
-        for (int64_t k = 0; k < len; k++) {
-          const float wk = wm[k];
-          for (int64_t j = 0; j < nb; j++) acc[j] += base[j * bins + k] * wk;
-        }
+      for (int64_t k = 0, len = at[m + 1] - at[m]; k < len; k++) {
+        const float wk = wm[k];
+        for (int64_t j = 0; j < nb; j++) acc[j] += base[j * bins + k] * wk;
       }
       for (int64_t j = 0; j < nb; j++) out[m * frames + t0 + j] = acc[j];
     }

@@ -84,23 +84,28 @@ function filterbankFor(bins: number, c: MelSettings): Float32Array {
   return fb;
 }
 
+/**
+ * The STFT's power through the mel filterbank, then (db) 10·log10 with the top_db floor:
+ * in one native pass when the backend has one, else applyFilterbank + amplitudeToDb.
+ */
+function mel(x: Float32Array, c: MelSettings, db: boolean, topDb: number | null): { data: Float32Array; frames: number } {
+  const s = stft(x, { nFft: c.nFft, hopLength: c.hopLength, power: 2 });
+  const fb = filterbankFor(s.bins, c);
+  const B = getBackend();
+  if (B.melFilter) return { data: B.melFilter(s.data, s.frames, s.bins, fb, c.nMels, filterbankSupport(fb, s.bins, c.nMels), db, topDb), frames: s.frames };
+  const data = applyFilterbank(s.data, s.frames, s.bins, fb, c.nMels);
+  if (db) amplitudeToDb(data, { multiplier: 10, topDb });
+  return { data, frames: s.frames };
+}
+
 /** Mel power spectrogram [nMels, frames], row 0 = lowest band (torchaudio's MelSpectrogram, power 2). */
 export function melSpectrogram(x: Float32Array, c: MelSettings): { data: Float32Array; frames: number } {
-  const s = stft(x, { nFft: c.nFft, hopLength: c.hopLength, power: 2 });
-  return { data: applyFilterbank(s.data, s.frames, s.bins, filterbankFor(s.bins, c), c.nMels), frames: s.frames };
+  return mel(x, c, false, null);
 }
 
 /** Log-mel spectrogram in dB: MelSpectrogram + AmplitudeToDB('power', top_db), as torchaudio computes them. */
 export function logMelSpectrogram(x: Float32Array, c: MelSettings & Pick<FeatureConfig, 'topDb'>): { data: Float32Array; frames: number } {
-  const B = getBackend();
-  if (B.melFilter) {   // the native backend does filterbank and dB in one pass
-    const s = stft(x, { nFft: c.nFft, hopLength: c.hopLength, power: 2 });
-    const fb = filterbankFor(s.bins, c);
-    return { data: B.melFilter(s.data, s.frames, s.bins, fb, c.nMels, filterbankSupport(fb, s.bins, c.nMels), true, c.topDb), frames: s.frames };
-  }
-  const mel = melSpectrogram(x, c);
-  amplitudeToDb(mel.data, { multiplier: 10, topDb: c.topDb });
-  return mel;
+  return mel(x, c, true, c.topDb);
 }
 
 /**

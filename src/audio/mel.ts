@@ -2,8 +2,6 @@
  * Mel scale and filterbank, as torchaudio.functional.melscale_fbanks defines them
  * (HTK: 2595·log10(1 + f/700); Slaney: linear below 1 kHz, logarithmic above).
  */
-import { getBackend } from '../backend/index.js';
-
 export type MelScale = 'htk' | 'slaney';
 
 export function hzToMel(f: number, scale: MelScale = 'htk'): number {
@@ -77,8 +75,6 @@ const supportCache = new WeakMap<Float32Array, Int32Array>();
 /** mel[m, t] = Σ_k spec[t, k] · fb[k, m]: [nMels, frames] from a [frames, bins] spectrogram (over each filter's support only). */
 export function applyFilterbank(spec: Float32Array, frames: number, bins: number, fb: Float32Array, nMels: number): Float32Array {
   const sup = filterbankSupport(fb, bins, nMels);
-  const B = getBackend();
-  if (B.melFilter) return B.melFilter(spec, frames, bins, fb, nMels, sup, false, null);
   const out = new Float32Array(nMels * frames);
   for (let m = 0; m < nMels; m++) {
     const lo = sup[2 * m], hi = sup[2 * m + 1];

@@ -53,6 +53,9 @@ export interface AdamOptions { lr: number; beta1: number; beta2: number; eps: nu
 export interface RmspropOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean }
 export interface AdagradOptions { lr: number; eps: number; weightDecay: number; lrDecay: number; step: number }
 
+/** One axis of a separable resize: output index o is Σ wt[k]·input[idx[k]] over k in [start[o], start[o + 1]). */
+export interface ResizeTaps { start: Int32Array; idx: Int32Array; wt: Float32Array }
+
 export interface Backend {
   readonly name: string;
 
@@ -127,8 +130,8 @@ export interface Backend {
   // ---- image kernels (optional: vision/ falls back to its TypeScript version) ----
   /** OpenCV-style bilateral filter of a [h, w] float image (src/vision/bilateral.ts has the formula). */
   bilateralFilter?(src: Float32Array, h: number, w: number, d: number, sigmaColor: number, sigmaSpace: number): Float32Array;
-  /** Resize of a [h, w] float image, area (both axes shrink) or bilinear (src/vision/resize.ts has the rules). */
-  resizeImage?(src: Float32Array, h: number, w: number, outH: number, outW: number, area: boolean): Float32Array;
+  /** Separable resize of a [h, w] float image: rows with tx, then columns with ty (null: that axis keeps its size); src/vision/resize.ts builds the taps. */
+  resizeImage?(src: Float32Array, h: number, w: number, outH: number, outW: number, tx: ResizeTaps | null, ty: ResizeTaps | null): Float32Array;
   /** Optional audio kernel: |FFT(window · frame)|^power of each frame of the signal reflect-padded by `pad` on both sides → [frames, nFft/2+1]. */
   stftFrames?(signal: Float32Array, pad: number, nFft: number, hop: number, frames: number, window: Float32Array, power: 1 | 2): Float32Array;
   /**

@@ -2,7 +2,7 @@ import type { Backend } from './backend.js';
 import { loadNativeBackend } from './native/index.js';
 import { referenceBackend } from './reference/index.js';
 
-export type { Backend, Storage, Shape } from './backend.js';
+export type { Backend, ResizeTaps, Storage, Shape } from './backend.js';
 export { referenceBackend };
 
 /** Backends that can be chosen by name. The native backend registers itself here when its addon loads. */

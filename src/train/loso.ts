@@ -112,12 +112,18 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
   const total = folds.length * specs.length;
   let index = 0, stopped = false;
   for (const fold of folds) {
+    const speakers = { train: [...new Set(fold.train.map((r) => r.speaker))].sort(), validation: [...new Set(fold.validation.map((r) => r.speaker))].sort(), test: [fold.speaker] };
+    // each feature variant's images of this fold, picked once for the configurations that share it
+    const foldData = new Map<string, TrainData>();
     for (const [k, spec] of specs.entries()) {
       if (stopped) break;
       const { pick, features } = pickers.get(spec.filter)!;
-      const data: TrainData = { train: pick(fold.train), validation: pick(fold.validation), test: pick(fold.test), height: features.height, width: features.width, numClasses: ds.classes.length };
+      let data = foldData.get(spec.filter);
+      if (!data) {
+        data = { train: pick(fold.train), validation: pick(fold.validation), test: pick(fold.test), height: features.height, width: features.width, numClasses: ds.classes.length };
+        foldData.set(spec.filter, data);
+      }
       const cfg = runTrainConfig(c, spec.model, spec.augment);
-      const speakers = { train: [...new Set(fold.train.map((r) => r.speaker))].sort(), validation: [...new Set(fold.validation.map((r) => r.speaker))].sort(), test: [fold.speaker] };
       o.onRunStart?.(fold.speaker, spec.name, index, total);
       const name = `${spec.name}-${fold.speaker}`;
       const result = await train(cfg, data, {

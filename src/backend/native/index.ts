@@ -20,7 +20,8 @@ interface Addon {
   reluBackward(x: Float32Array, gy: Float32Array, gx: Float32Array, slope: number): void;
   sumMiddle(x: Float32Array, A: number, R: number, B: number, out: Float32Array): void;
   bilateralFilter(src: Float32Array, h: number, w: number, d: number, sc: number, ss: number, out: Float32Array): void;
-  resizeImage(src: Float32Array, h: number, w: number, outH: number, outW: number, area: boolean, out: Float32Array): void;
+  resizeImage(src: Float32Array, h: number, w: number, outH: number, outW: number,
+    xStart: Int32Array | null, xIdx: Int32Array | null, xWt: Float32Array | null, yStart: Int32Array | null, yIdx: Int32Array | null, yWt: Float32Array | null, out: Float32Array): void;
   melFilter(spec: Float32Array, frames: number, bins: number, fb: Float32Array, nMels: number, support: Int32Array, db: boolean, topDb: number, out: Float32Array): void;
   stftFrames(signal: Float32Array, pad: number, nFft: number, hop: number, frames: number, window: Float32Array, power: number, out: Float32Array): void;
   maxPool2dForward(x: Float32Array, xs: number[], p: number[], y: Float32Array, argmax: Int32Array): void;
@@ -209,9 +210,9 @@ export function loadNativeBackend(): Backend {
       A.bilateralFilter(src, h, w, d, sigmaColor, sigmaSpace, o);
       return o;
     },
-    resizeImage(src, h, w, outH, outW, area) {
+    resizeImage(src, h, w, outH, outW, tx, ty) {
       const o = out(outH * outW);
-      A.resizeImage(src, h, w, outH, outW, area, o);
+      A.resizeImage(src, h, w, outH, outW, tx?.start ?? null, tx?.idx ?? null, tx?.wt ?? null, ty?.start ?? null, ty?.idx ?? null, ty?.wt ?? null, o);
       return o;
     },
     melFilter(spec, frames, bins, fb, nMels, support, db, topDb) {
