@@ -14,8 +14,11 @@ import { z } from 'zod';
 import { DEFAULT_FEATURES, DEFAULT_BILATERAL } from './audio/features.js';
 import { DEFAULT_TRAIN } from './train/trainer.js';
 import { SYNTH_DEFAULTS } from './data/synth.js';
+import { SPECAUGMENT_POLICIES } from './augment/specaugment.js';
 
 const positiveInt = z.number().int().positive();
+/** What "with SpecAugment" may mean: every named policy but 'none'. */
+const POLICY_NAMES = Object.keys(SPECAUGMENT_POLICIES).filter((k) => k !== 'none') as [string, ...string[]];
 const bilateral = z.strictObject({ d: z.number().int(), sigmaColor: z.number().positive(), sigmaSpace: z.number().positive() });
 
 /** What the `features` section may set (the spectrogram settings of {@link DEFAULT_FEATURES}). */
@@ -23,8 +26,8 @@ const featuresSchema = z.strictObject({
   sampleRate: positiveInt, duration: z.number().positive(), trimDb: z.number().positive().nullable(), trimAboveNoiseDb: z.number().positive().nullable(),
   placement: z.enum(['center', 'random']), nFft: positiveInt, hopLength: positiveInt, nMels: positiveInt,
   fMin: z.number().nonnegative(), fMax: z.number().positive().nullable(), melScale: z.enum(['htk', 'slaney']),
-  melNorm: z.enum(['slaney']).nullable(), topDb: z.number().positive(), height: positiveInt, width: positiveInt,
-  interpolation: z.enum(['bilinear', 'area']), normalize: z.enum(['minmax', 'standard']),
+  melNorm: z.enum(['slaney']).nullable(), topDb: z.number().positive(), noiseFloorPercentile: z.number().min(0).max(100).nullable(), height: positiveInt, width: positiveInt,
+  interpolation: z.enum(['bilinear', 'area']), normalize: z.enum(['minmax', 'standard', 'band']),
   /** The settings of the "bilateral" variant of the experiment. */
   bilateral,
 }).partial();
@@ -33,7 +36,7 @@ const trainSchema = z.strictObject({
   batchSize: positiveInt, optimizer: z.enum(['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad']), lr: z.number().positive(),
   weightDecay: z.number().nonnegative(), momentum: z.number().min(0).max(1), schedule: z.enum(['none', 'cosine', 'step', 'exponential']),
   warmupEpochs: z.number().int().nonnegative(), patience: z.number().int().nonnegative(), labelSmoothing: z.number().min(0).max(1),
-  clipNorm: z.number().nonnegative(), specaugmentPolicy: z.enum(['light', 'LB', 'LD', 'strong']),
+  clipNorm: z.number().nonnegative(), specaugmentPolicy: z.enum(POLICY_NAMES),
 }).partial();
 
 export const configSchema = z.strictObject({

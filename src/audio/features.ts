@@ -30,12 +30,22 @@ export interface FeatureConfig {
   melNorm: 'slaney' | null;
   /** dB floor below the image's maximum. */
   topDb: number;
+  /**
+   * Subtract each mel band's noise floor, this percentile of the band's dB over
+   * the frames that hold the recording (not the padding), and clip at 0: the image
+   * keeps what rises above the noise, so microphones and rooms look alike. null: off.
+   */
+  noiseFloorPercentile: number | null;
   /** Output image height (frequency) and width (time). */
   height: number;
   width: number;
   interpolation: Interpolation;
-  /** 'minmax' scales each image to [0, 1]; 'standard' to zero mean, unit variance. */
-  normalize: 'minmax' | 'standard';
+  /**
+   * 'minmax' scales each image to [0, 1]; 'standard' to zero mean, unit variance;
+   * 'band' first subtracts each frequency row's mean over time (cepstral mean
+   * normalisation's spectral form: a fixed channel or voice colouring cancels), then scales to [0, 1].
+   */
+  normalize: Normalization;
   /** Bilateral filter applied to the normalised image; null: raw. */
   bilateral: BilateralOptions | null;
 }
@@ -54,6 +64,7 @@ export const DEFAULT_FEATURES: FeatureConfig = {
   melScale: 'htk',
   melNorm: null,
   topDb: 80,
+  noiseFloorPercentile: null,
   height: 64,
   width: 64,
   interpolation: 'area',
@@ -118,18 +129,54 @@ export async function extractFeatures(samples: Float32Array, sampleRate: number,
   if (c.trimDb !== null) x = trimSilence(x, c.trimDb, 256, 64, c.trimAboveNoiseDb);
   x = fitLength(x, Math.round(c.duration * c.sampleRate), c.placement, g);
   const mel = logMelSpectrogram(x, c);
+  if (c.noiseFloorPercentile !== null) subtractNoiseFloor(mel.data, c.nMels, mel.frames, c.noiseFloorPercentile);
   // flip so that row 0 is the highest band (image convention: y grows downwards)
   const flipped = new Float32Array(mel.data.length);
   for (let m = 0; m < c.nMels; m++) flipped.set(mel.data.subarray(m * mel.frames, (m + 1) * mel.frames), (c.nMels - 1 - m) * mel.frames);
   let img = resize(flipped, c.nMels, mel.frames, c.height, c.width, c.interpolation);
-  img = normalizeImage(img, c.normalize);
+  img = normalizeImage(img, c.normalize, c.width);
   if (c.bilateral) img = bilateralFilter(img, c.height, c.width, c.bilateral);
   return img;
 }
 
-/** Per-image normalisation, in place. */
-export function normalizeImage(img: Float32Array, mode: 'minmax' | 'standard'): Float32Array {
+/**
+ * In place on a dB spectrogram [bands, frames]: per band, subtract the given
+ * percentile of its values over the live frames (those with some band above the
+ * spectrogram's minimum, i.e. not digital-silence padding) and clip below at 0.
+ */
+export function subtractNoiseFloor(db: Float32Array, bands: number, frames: number, percentile: number): Float32Array {
+  let lo = Infinity;
+  for (let i = 0; i < db.length; i++) if (db[i] < lo) lo = db[i];
+  const live: number[] = [];
+  for (let t = 0; t < frames; t++) {
+    for (let m = 0; m < bands; m++) if (db[m * frames + t] > lo) { live.push(t); break; }
+  }
+  if (live.length === 0) return db;
+  const vals = new Float32Array(live.length);
+  const k = Math.min(live.length - 1, Math.max(0, Math.round((percentile / 100) * (live.length - 1))));
+  for (let m = 0; m < bands; m++) {
+    const row = m * frames;
+    for (let j = 0; j < live.length; j++) vals[j] = db[row + live[j]];
+    const floor = vals.sort()[k];
+    for (let t = 0; t < frames; t++) db[row + t] = Math.max(db[row + t] - floor, 0);
+  }
+  return db;
+}
+
+export type Normalization = 'minmax' | 'standard' | 'band';
+
+/** Per-image normalisation, in place; 'band' needs the image's width (row length). */
+export function normalizeImage(img: Float32Array, mode: Normalization, width = img.length): Float32Array {
   const n = img.length;
+  if (mode === 'band') {
+    for (let o = 0; o < n; o += width) {
+      let mean = 0;
+      for (let i = o; i < o + width; i++) mean += img[i];
+      mean /= width;
+      for (let i = o; i < o + width; i++) img[i] -= mean;
+    }
+    mode = 'minmax';
+  }
   if (mode === 'minmax') {
     let lo = Infinity, hi = -Infinity;
     for (let i = 0; i < n; i++) { const v = img[i]; if (v < lo) lo = v; if (v > hi) hi = v; }

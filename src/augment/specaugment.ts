@@ -21,6 +21,12 @@ export interface SpecAugmentOptions {
   maxTimeFraction: number;
   /** Value written under the masks: the image mean (default) or zero. */
   maskValue: 'mean' | 'zero';
+  /**
+   * Frequency warp (not in the paper; after Jaitly & Hinton's vocal tract length
+   * perturbation): stretch the frequency axis about its lowest row by a factor
+   * α ∈ [1 − a, 1 + a], so formants move up or down as between speakers. 0 = off.
+   */
+  freqWarp?: number;
 }
 
 /** Named policies. 'LB'/'LD' keep the paper's proportions for a ~1 s clip; the others are lighter or heavier. */
@@ -30,6 +36,8 @@ export const SPECAUGMENT_POLICIES: Record<string, SpecAugmentOptions> = {
   LB: { timeWarp: 0.1, freqMask: 0.2, freqMasks: 1, timeMask: 0.15, timeMasks: 1, maxTimeFraction: 1, maskValue: 'mean' },
   LD: { timeWarp: 0.1, freqMask: 0.2, freqMasks: 2, timeMask: 0.15, timeMasks: 2, maxTimeFraction: 0.2, maskValue: 'mean' },
   strong: { timeWarp: 0.15, freqMask: 0.25, freqMasks: 2, timeMask: 0.2, timeMasks: 3, maxTimeFraction: 0.3, maskValue: 'mean' },
+  /** LD plus a ±12% frequency warp: for training on few speakers. */
+  LDW: { timeWarp: 0.1, freqMask: 0.2, freqMasks: 2, timeMask: 0.15, timeMasks: 2, maxTimeFraction: 0.2, maskValue: 'mean', freqWarp: 0.12 },
 };
 
 export function specAugmentPolicy(name: string): SpecAugmentOptions {
@@ -60,11 +68,30 @@ export function timeWarp(img: Float32Array, h: number, w: number, maxShift: numb
 }
 
 /**
- * Apply SpecAugment to one image; returns a new array. Warp first, then
+ * Frequency warp: output row y (counted from the bottom, the lowest band) takes
+ * the image at height y / α, linearly interpolated; rows that would come from
+ * above the top repeat the top row. α is drawn uniformly in [1 − a, 1 + a].
+ * Row 0 of the image is the highest band (see extractFeatures).
+ */
+export function freqWarp(img: Float32Array, h: number, w: number, a: number, g: Generator): Float32Array {
+  const alpha = 1 - a + 2 * a * g.uniform();
+  const out = new Float32Array(img.length);
+  for (let y = 0; y < h; y++) {
+    const s = Math.min(y / alpha, h - 1);           // source height from the bottom
+    const lo = Math.floor(s), hi = Math.min(lo + 1, h - 1), f = s - lo;
+    const o = (h - 1 - y) * w, p = (h - 1 - lo) * w, q = (h - 1 - hi) * w;
+    for (let x = 0; x < w; x++) out[o + x] = img[p + x] * (1 - f) + img[q + x] * f;
+  }
+  return out;
+}
+
+/**
+ * Apply SpecAugment to one image; returns a new array. Time warp and frequency warp first, then
  * frequency masks (f ~ U[0, F], rows f0 … f0+f) and time masks (t ~ U[0, min(T, p·width)]).
  */
 export function specAugment(img: Float32Array, h: number, w: number, o: SpecAugmentOptions, g: Generator): Float32Array {
-  let out = o.timeWarp > 0 ? timeWarp(img, h, w, o.timeWarp, g) : img.slice();
+  let out = o.timeWarp > 0 ? timeWarp(img, h, w, o.timeWarp, g) : img;
+  if (o.freqWarp) out = freqWarp(out, h, w, o.freqWarp, g);
   if (out === img) out = img.slice();
   let fill = 0;
   if (o.maskValue === 'mean') { for (let i = 0; i < out.length; i++) fill += out[i]; fill /= out.length; }

@@ -1,4 +1,4 @@
-import { extractFeatures, type FeatureConfig } from '../audio/features.js';
+import { DEFAULT_FEATURES, extractFeatures, type FeatureConfig } from '../audio/features.js';
 import { readWav } from '../audio/wav.js';
 import { scanDataset } from '../data/audio_datasets.js';
 import { extractAll } from '../data/features.js';
@@ -21,7 +21,8 @@ export function loadTrainedModel(path: string): LoadedModel {
   const model = createModel(meta.model, meta.modelOptions as ModelOptions);
   loadCheckpoint(path, model, meta.model);
   model.eval();
-  return { model, features, classes, name: meta.model };
+  // settings added since the checkpoint was written take their defaults (each new one is off by default)
+  return { model, features: { ...DEFAULT_FEATURES, ...features }, classes, name: meta.model };
 }
 
 export interface Prediction { file: string; label: string; index: number; probabilities: Record<string, number> }

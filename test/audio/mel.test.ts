@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { logMelSpectrogram, melSpectrogram } from '../../src/audio/features.js';
+import { logMelSpectrogram, melSpectrogram, normalizeImage, subtractNoiseFloor } from '../../src/audio/features.js';
 import { hzToMel, melFilterbank, melToHz } from '../../src/audio/mel.js';
 import { stft } from '../../src/audio/stft.js';
 import { readWav } from '../../src/audio/wav.js';
@@ -69,4 +69,32 @@ test('STFT: a pure tone lands in its bin; bad settings are refused', () => {
   assert.equal(best, (f * 256) / sr);
   assert.throws(() => stft(x, { nFft: 400 }), /nFft = 400 must be a power of two/);
   assert.throws(() => stft(new Float32Array(0), { nFft: 256 }), /the signal is empty/);
+});
+
+test('image normalisation: minmax to [0, 1], standard to mean 0 and std 1, band removes each row\'s mean first', () => {
+  const w = 4;
+  // row 1 = row 0 + 5 (a constant colouring of one band), row 2 varies
+  const img = Float32Array.from([1, 2, 3, 4, 6, 7, 8, 9, 0, 4, 0, 4]);
+  assert.deepEqual([...normalizeImage(img.slice(), 'minmax')].map((v) => +v.toFixed(6)), [1, 2, 3, 4, 6, 7, 8, 9, 0, 4, 0, 4].map((v) => +(v / 9).toFixed(6)));
+  const s = normalizeImage(img.slice(), 'standard');
+  const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  assert.ok(Math.abs(mean) < 1e-6 && Math.abs(s.reduce((a, b) => a + (b - mean) ** 2, 0) / s.length - 1) < 1e-5);
+  const b = normalizeImage(img.slice(), 'band', w);
+  assert.deepEqual(b.subarray(0, w), b.subarray(w, 2 * w), 'the constant offset between rows 0 and 1 is gone');
+  // rows after mean removal: [-1.5 -0.5 0.5 1.5] twice, [-2 2 -2 2]; then minmax over [-2, 2]
+  assert.deepEqual([...b], [0.125, 0.375, 0.625, 0.875, 0.125, 0.375, 0.625, 0.875, 0, 1, 0, 1]);
+});
+
+test('noise floor: each band loses its percentile over the live frames, padding and noise go to 0', () => {
+  // 2 bands × 6 frames; frames 0 and 5 are padding at the spectrogram's minimum (-80)
+  const db = Float32Array.from([
+    -80, -30, -28, -10, -29, -80,
+    -80, -50, -50, -20, -49, -80,
+  ]);
+  subtractNoiseFloor(db, 2, 6, 0);
+  assert.deepEqual([...db], [0, 0, 2, 20, 1, 0, 0, 0, 0, 30, 1, 0]);
+  const median = subtractNoiseFloor(Float32Array.from([-80, 1, 2, 3, 4, 5]), 1, 6, 50);
+  assert.deepEqual([...median], [0, 0, 0, 0, 1, 2], 'the median of 1..5 is 3');
+  const silent = Float32Array.from([-80, -80, -80]);
+  assert.deepEqual([...subtractNoiseFloor(silent, 1, 3, 10)], [-80, -80, -80], 'an all-silent clip is left alone');
 });

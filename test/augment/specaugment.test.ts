@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { specAugment, specAugmentBatch, specAugmentPolicy, timeWarp } from '../../src/augment/specaugment.js';
+import { freqWarp, specAugment, specAugmentBatch, specAugmentPolicy, timeWarp } from '../../src/augment/specaugment.js';
 import { Generator } from '../../src/tensor/random.js';
 
 const H = 32, W = 40;
@@ -44,5 +44,23 @@ test('time warp moves columns, keeps the ends, and leaves rows independent', () 
   for (let x = 1; x < W; x++) assert.ok(out[x] >= out[x - 1] - 1e-6, 'a warp is monotonic');
   assert.notDeepEqual(out, ramp);
   for (let y = 1; y < H; y++) assert.deepEqual(out.subarray(y * W, (y + 1) * W), out.subarray(0, W));
-  assert.throws(() => specAugmentPolicy('extreme'), /unknown SpecAugment policy 'extreme' \(known: none, light, LB, LD, strong\)/);
+  assert.throws(() => specAugmentPolicy('extreme'), /unknown SpecAugment policy 'extreme' \(known: none, light, LB, LD, strong, LDW\)/);
+});
+
+test('frequency warp stretches the rows about the lowest band by the drawn factor', () => {
+  // one bright row at height 10 from the bottom (row H - 1 - 10 of the image)
+  const line = new Float32Array(H * W);
+  line.fill(1, (H - 1 - 10) * W, (H - 10) * W);
+  for (let seed = 0; seed < 10; seed++) {
+    const alpha = 1 - 0.2 + 0.4 * new Generator(seed).uniform();   // the draw freqWarp makes
+    const out = freqWarp(line, H, W, 0.2, new Generator(seed));
+    // the brightest output row sits at height 10·α (the nearest whole row)
+    let best = 0;
+    for (let y = 0; y < H; y++) if (out[(H - 1 - y) * W] > out[(H - 1 - best) * W]) best = y;
+    assert.ok(Math.abs(best - 10 * alpha) <= 0.5 + 1e-9, `seed ${seed}: α ${alpha.toFixed(3)}, peak at ${best}`);
+    for (let y = 0; y < H; y++) assert.ok(out.subarray(y * W, (y + 1) * W).every((v) => v === out[y * W]), 'columns move together');
+  }
+  assert.deepEqual(freqWarp(img, H, W, 0, new Generator(1)), img, 'a = 0 is the identity');
+  const warped = specAugment(img, H, W, { ...specAugmentPolicy('none'), freqWarp: 0.1 }, new Generator(3));
+  assert.deepEqual(warped, freqWarp(img, H, W, 0.1, new Generator(3)), 'the policy field applies it');
 });
