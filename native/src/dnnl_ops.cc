@@ -350,41 +350,57 @@ static memory::desc bnDesc(int64_t rows, int64_t C) { return memory::desc({1, C,
 struct BnFwd : Entry {
   batch_normalization_forward::primitive_desc pd;
   batch_normalization_forward prim;
+  size_t workspace = 0;  // bytes of the ReLU mask (training with relu only)
 };
-static BnFwd& bnFwd(int64_t rows, int64_t C, float eps, bool training) {
-  std::string k = key("bn_fwd", {{rows, C, training}}) + std::to_string(eps);
+// relu: oneDNN's fuse_norm_relu, y = max(BN(x), 0) in the same pass; in training it keeps a
+// bit mask (the workspace) that the backward pass needs.
+static normalization_flags bnFlags(bool training, bool relu) {
+  auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
+  if (!training) flags = flags | normalization_flags::use_global_stats;
+  if (relu) flags = flags | normalization_flags::fuse_norm_relu;
+  return flags;
+}
+static BnFwd& bnFwd(int64_t rows, int64_t C, float eps, bool training, bool relu) {
+  std::string k = key("bn_fwd", {{rows, C, training, relu}}) + std::to_string(eps);
   return cache.get<BnFwd>(k, [&] {
     auto e = std::make_shared<BnFwd>();
-    auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
-    if (!training) flags = flags | normalization_flags::use_global_stats;
     batch_normalization_forward::desc d(training ? prop_kind::forward_training : prop_kind::forward_inference,
-                                        bnDesc(rows, C), eps, flags);
+                                        bnDesc(rows, C), eps, bnFlags(training, relu));
     e->pd = batch_normalization_forward::primitive_desc(d, userScratch(), eng());
     e->prim = batch_normalization_forward(e->pd);
+    e->workspace = training && relu ? e->pd.workspace_desc().get_size() : 0;
     return e;
   });
 }
 
-// batchNormForward(x, rows, C, gamma, beta, eps, training, mean, var, y): training writes mean/var, inference reads them
+// batchNormForward(x, rows, C, gamma, beta, eps, training, mean, var, y, relu) -> workspace ArrayBuffer | null
+// training writes mean/var, inference reads them
 static Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
   const char* op = "batchNorm";
   int64_t rows = static_cast<int64_t>(num(info, 1, op, "rows")), C = static_cast<int64_t>(num(info, 2, op, "C"));
   float eps = static_cast<float>(num(info, 5, op, "eps"));
-  bool training = flag(info, 6);
+  bool training = flag(info, 6), relu = flag(info, 10);
   float* x = f32(info, 0, op, "x", rows * C, {rows, C});
   float* gamma = f32(info, 3, op, "gamma", C);
   float* beta = f32(info, 4, op, "beta", C);
   float* mean = f32(info, 7, op, "mean", C);
   float* var = f32(info, 8, op, "var", C);
   float* y = f32(info, 9, op, "y", rows * C);
+  Napi::Value result = info.Env().Null();
   GUARD_BEGIN
-  BnFwd& e = bnFwd(rows, C, eps, training);
+  BnFwd& e = bnFwd(rows, C, eps, training, relu);
   memory::desc cd({C}, dt::f32, tag::x);
-  run(e.prim, {{DNNL_ARG_SRC, memory(e.pd.src_desc(), eng(), x)}, {DNNL_ARG_DST, memory(e.pd.dst_desc(), eng(), y)},
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(e.pd.src_desc(), eng(), x)}, {DNNL_ARG_DST, memory(e.pd.dst_desc(), eng(), y)},
                {DNNL_ARG_SCALE, memory(cd, eng(), gamma)}, {DNNL_ARG_SHIFT, memory(cd, eng(), beta)},
-               {DNNL_ARG_MEAN, memory(cd, eng(), mean)}, {DNNL_ARG_VARIANCE, memory(cd, eng(), var)}}, e.pd.scratchpad_desc());
+               {DNNL_ARG_MEAN, memory(cd, eng(), mean)}, {DNNL_ARG_VARIANCE, memory(cd, eng(), var)}};
+  if (e.workspace) {
+    auto ws = Napi::ArrayBuffer::New(info.Env(), e.workspace);
+    args.insert({DNNL_ARG_WORKSPACE, memory(e.pd.workspace_desc(), eng(), ws.Data())});
+    result = ws;
+  }
+  run(e.prim, args, e.pd.scratchpad_desc());
   GUARD_END(op, "x [" + std::to_string(rows) + ", " + std::to_string(C) + "]")
-  return info.Env().Undefined();
+  return result;
 }
 
 struct BnBwd : Entry {
@@ -392,12 +408,14 @@ struct BnBwd : Entry {
   batch_normalization_backward prim;
 };
 
-// batchNormBackward(gy, x, rows, C, gamma, mean, var, eps, training, gx, ggamma, gbeta)
+// batchNormBackward(gy, x, rows, C, gamma, mean, var, eps, training, gx, ggamma, gbeta, workspace|null):
+// a workspace (from a training forward with relu) makes it the backward of max(BN(x), 0)
 static Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   const char* op = "batchNormBackward";
   int64_t rows = static_cast<int64_t>(num(info, 2, op, "rows")), C = static_cast<int64_t>(num(info, 3, op, "C"));
   float eps = static_cast<float>(num(info, 7, op, "eps"));
   bool training = flag(info, 8);
+  bool relu = info.Length() > 12 && !info[12].IsNull() && !info[12].IsUndefined();
   float* gy = f32(info, 0, op, "gy", rows * C);
   float* x = f32(info, 1, op, "x", rows * C, {rows, C});
   float* gamma = f32(info, 4, op, "gamma", C);
@@ -407,23 +425,26 @@ static Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   float* gg = f32(info, 10, op, "ggamma", C);
   float* gb = f32(info, 11, op, "gbeta", C);
   GUARD_BEGIN
-  BnFwd& f = bnFwd(rows, C, eps, training);
-  std::string k = key("bn_bwd", {{rows, C, training}}) + std::to_string(eps);
+  BnFwd& f = bnFwd(rows, C, eps, training, relu);
+  if (relu && (!training || !info[12].IsArrayBuffer() || info[12].As<Napi::ArrayBuffer>().ByteLength() != f.workspace)) {
+    fail(info.Env(), op, "workspace must be the ArrayBuffer returned by the training forward pass with relu of the same shapes");
+  }
+  std::string k = key("bn_bwd", {{rows, C, training, relu}}) + std::to_string(eps);
   BnBwd& e = cache.get<BnBwd>(k, [&] {
     auto e = std::make_shared<BnBwd>();
-    auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
-    if (!training) flags = flags | normalization_flags::use_global_stats;
-    batch_normalization_backward::desc d(prop_kind::backward, bnDesc(rows, C), bnDesc(rows, C), eps, flags);
+    batch_normalization_backward::desc d(prop_kind::backward, bnDesc(rows, C), bnDesc(rows, C), eps, bnFlags(training, relu));
     e->pd = batch_normalization_backward::primitive_desc(d, userScratch(), eng(), f.pd);
     e->prim = batch_normalization_backward(e->pd);
     return e;
   });
   memory::desc cd({C}, dt::f32, tag::x);
-  run(e.prim, {{DNNL_ARG_SRC, memory(e.pd.src_desc(), eng(), x)}, {DNNL_ARG_DIFF_DST, memory(e.pd.diff_dst_desc(), eng(), gy)},
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(e.pd.src_desc(), eng(), x)}, {DNNL_ARG_DIFF_DST, memory(e.pd.diff_dst_desc(), eng(), gy)},
                {DNNL_ARG_MEAN, memory(cd, eng(), mean)}, {DNNL_ARG_VARIANCE, memory(cd, eng(), var)},
                {DNNL_ARG_SCALE, memory(cd, eng(), gamma)}, {DNNL_ARG_SHIFT, memory(cd, eng(), gb)},  // not read, but oneDNN 2.6 wants it bound with use_shift
                {DNNL_ARG_DIFF_SRC, memory(e.pd.diff_src_desc(), eng(), gx)},
-               {DNNL_ARG_DIFF_SCALE, memory(cd, eng(), gg)}, {DNNL_ARG_DIFF_SHIFT, memory(cd, eng(), gb)}}, e.pd.scratchpad_desc());
+               {DNNL_ARG_DIFF_SCALE, memory(cd, eng(), gg)}, {DNNL_ARG_DIFF_SHIFT, memory(cd, eng(), gb)}};
+  if (relu) args.insert({DNNL_ARG_WORKSPACE, memory(f.pd.workspace_desc(), eng(), info[12].As<Napi::ArrayBuffer>().Data())});
+  run(e.prim, args, e.pd.scratchpad_desc());
   GUARD_END(op, "x [" + std::to_string(rows) + ", " + std::to_string(C) + "]")
   return info.Env().Undefined();
 }

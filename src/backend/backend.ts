@@ -116,12 +116,16 @@ export interface Backend {
   /**
    * Training: normalise with the batch statistics and return them (mean, biased variance).
    * Inference: normalise with the given running mean and variance (returned as they are).
+   * relu: y = max(BN(x), 0) in the same pass; a backend may return a workspace (the ReLU mask) for the backward.
    */
   batchNorm(x: Storage, rows: number, C: number, gamma: Storage, beta: Storage, eps: number,
-    running: { mean: Storage; var: Storage } | null): { y: Storage; mean: Storage; var: Storage };
-  /** Gradients given the statistics that forward used; `training` says whether they depended on x. */
+    running: { mean: Storage; var: Storage } | null, relu?: boolean): { y: Storage; mean: Storage; var: Storage; workspace?: unknown };
+  /**
+   * Gradients given the statistics that forward used; `training` says whether they depended on x.
+   * relu: the forward had relu; its output y (and workspace, if any) give the mask.
+   */
   batchNormBackward(gy: Storage, x: Storage, rows: number, C: number, gamma: Storage, mean: Storage, variance: Storage,
-    eps: number, training: boolean): { gx: Storage; gGamma: Storage; gBeta: Storage };
+    eps: number, training: boolean, relu?: { y: Storage; workspace?: unknown }): { gx: Storage; gGamma: Storage; gBeta: Storage };
 
   // ---- softmax over the last axis of [rows, cols] ----
   softmax(x: Storage, rows: number, cols: number, log: boolean): Storage;

@@ -178,6 +178,22 @@ for (const [name, setup] of onEachBackend(() => {})) {
       assertGrad((x, g, b) => F.batchNorm(x, g, b, { training: true }).y, [rn([4, 3, 3, 3], 3), rn([3], 4), rn([3], 5)], { eps: 3e-3 });
       assertGrad((x, g, b) => F.batchNorm(x, g, b, { training: false, runningMean: rm, runningVar: rv }).y, [rn([2, 3, 3, 3], 6), rn([3], 7), rn([3], 8)]);
     });
+    test('batch norm with a fused relu: the values and gradients of relu(batchNorm(x)), in training and inference', () => {
+      setup();
+      const rm = rn([3], 1, false), rv = F.add(F.abs(rn([3], 2, false)), 0.5);
+      for (const o of [{ training: true }, { training: false, runningMean: rm, runningVar: rv }]) {
+        const fused = [rn([4, 5, 3, 3], 11), rn([3], 12), rn([3], 13)], plain = [rn([4, 5, 3, 3], 11), rn([3], 12), rn([3], 13)];
+        const y1 = F.batchNorm(fused[0], fused[1], fused[2], { ...o, relu: true }).y;
+        const y2 = F.relu(F.batchNorm(plain[0], plain[1], plain[2], o).y);
+        assertClose(y1.toArray(), y2.toArray(), { atol: 1e-6 });
+        assert.ok(y1.toArray().some((v) => v === 0) && y1.toArray().some((v) => v > 0), 'the relu cuts some values and keeps others');
+        const w = rn([4, 5, 3, 3], 14, false);
+        F.sum(F.mul(y1, w)).backward();
+        F.sum(F.mul(y2, w)).backward();
+        for (let i = 0; i < 3; i++) assertClose(fused[i].grad!.toArray(), plain[i].grad!.toArray(), { atol: 1e-5, rtol: 1e-4 });
+      }
+      assertGrad((x, g, b) => F.batchNorm(x, g, b, { training: true, relu: true }).y, [rn([4, 3, 3, 3], 3), rn([3], 4), rn([3], 5)], { eps: 3e-3 });
+    });
   });
 
   describe(`autograd mechanics (${name})`, () => {

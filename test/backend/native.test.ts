@@ -55,6 +55,7 @@ describe('native backend', { skip: !hasNative && 'native addon not built' }, () 
     assert.throws(() => A.matmul(f(6), f(6), 1, 1, 2, 3, 2, false, false, f(3)), /native matmul: out has 3 values, expected 4/);
     assert.throws(() => A.binary(0, f(3), [3], f(2), [2], [3], f(3)), /native binary: \[3\] and \[2\] do not broadcast to \[3\]/);
     assert.throws(() => A.pool2dBackward(0, f(4), [1, 4, 4, 1], [2, 2, 2, 2, 0, 0], new ArrayBuffer(3), f(16)), /native pool2dBackward: workspace must be the ArrayBuffer returned by the forward pass/);
+    assert.throws(() => A.batchNormBackward(f(8), f(8), 4, 2, f(2), f(2), f(2), 1e-5, true, f(8), f(2), f(2), new ArrayBuffer(1)), /native batchNormBackward: workspace must be the ArrayBuffer returned by the training forward pass with relu/);
     assert.throws(() => A.reduce(0, f(6), [2, 3], [3, 1], f(3)), /native reduce: cannot reduce \[2, 3\] to \[3, 1\]/);
     assert.throws(() => A.eltwiseForward(42, f(2), f(2), 0), /native eltwise: unknown eltwise code 42/);
     assert.throws(() => A.conv2dForward(f(16), [1, 4, 4, 1], f(9), [1, 3, 3, 1], null, [1, 1], f(4)), /params must be/);

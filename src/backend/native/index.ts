@@ -28,8 +28,8 @@ interface Addon {
   maxPool2dBackward(gy: Float32Array, argmax: Int32Array, gx: Float32Array): void;
   pool2dForward(kind: number, x: Float32Array, xs: number[], p: number[], y: Float32Array): ArrayBuffer | null;
   pool2dBackward(kind: number, gy: Float32Array, xs: number[], p: number[], ws: ArrayBuffer | null, gx: Float32Array): void;
-  batchNormForward(x: Float32Array, rows: number, C: number, g: Float32Array, b: Float32Array, eps: number, training: boolean, mean: Float32Array, v: Float32Array, y: Float32Array): void;
-  batchNormBackward(gy: Float32Array, x: Float32Array, rows: number, C: number, g: Float32Array, mean: Float32Array, v: Float32Array, eps: number, training: boolean, gx: Float32Array, gg: Float32Array, gb: Float32Array): void;
+  batchNormForward(x: Float32Array, rows: number, C: number, g: Float32Array, b: Float32Array, eps: number, training: boolean, mean: Float32Array, v: Float32Array, y: Float32Array, relu: boolean): ArrayBuffer | null;
+  batchNormBackward(gy: Float32Array, x: Float32Array, rows: number, C: number, g: Float32Array, mean: Float32Array, v: Float32Array, eps: number, training: boolean, gx: Float32Array, gg: Float32Array, gb: Float32Array, workspace: ArrayBuffer | null): void;
   matmul(a: Float32Array, b: Float32Array, bA: number, bB: number, m: number, k: number, n: number, tA: boolean, tB: boolean, out: Float32Array): void;
   eltwiseForward(code: number, x: Float32Array, y: Float32Array, alpha: number): void;
   eltwiseBackward(code: number, x: Float32Array, gy: Float32Array, gx: Float32Array, alpha: number): void;
@@ -184,15 +184,18 @@ export function loadNativeBackend(): Backend {
       A.pool2dBackward(p.countIncludePad !== false ? 1 : 2, raw(gy), arr(xShape), poolArgs(p), null, gx);
       return wrap(gx);
     },
-    batchNorm(x, rows, C, gamma, beta, eps, running) {
+    batchNorm(x, rows, C, gamma, beta, eps, running, relu = false) {
       const y = out(rows * C);
       const mean = running ? raw(running.mean).slice() : out(C), v = running ? raw(running.var).slice() : out(C);
-      A.batchNormForward(raw(x), rows, C, raw(gamma), raw(beta), eps, running === null, mean, v, y);
-      return { y: wrap(y), mean: wrap(mean), var: wrap(v) };
+      const workspace = A.batchNormForward(raw(x), rows, C, raw(gamma), raw(beta), eps, running === null, mean, v, y, relu);
+      return { y: wrap(y), mean: wrap(mean), var: wrap(v), workspace: workspace ?? undefined };
     },
-    batchNormBackward(gy, x, rows, C, gamma, mean, variance, eps, training) {
+    batchNormBackward(gy, x, rows, C, gamma, mean, variance, eps, training, relu) {
       const gx = out(rows * C), gg = out(C), gb = out(C);
-      A.batchNormBackward(raw(gy), raw(x), rows, C, raw(gamma), raw(mean), raw(variance), eps, training, gx, gg, gb);
+      let g = raw(gy), workspace: ArrayBuffer | null = null;
+      if (relu && relu.workspace instanceof ArrayBuffer) workspace = relu.workspace;
+      else if (relu) { g = out(rows * C); A.reluBackward(raw(relu.y), raw(gy), g, 0); }   // no mask kept (inference): y > 0 is the mask
+      A.batchNormBackward(g, raw(x), rows, C, raw(gamma), raw(mean), raw(variance), eps, training, gx, gg, gb, workspace);
       return { gx: wrap(gx), gGamma: wrap(gg), gBeta: wrap(gb) };
     },
     softmax(x, rows, cols, log) {

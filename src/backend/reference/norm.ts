@@ -5,9 +5,10 @@ import { raw, wrap } from './storage.js';
  * Batch normalisation over the rows of x [rows, C] (rows = N·H·W, channels last):
  *   y = γ · (x - μ) / √(σ² + ε) + β
  * Training uses the batch's μ and biased σ²; inference the running ones.
+ * relu: then y = max(y, 0).
  */
 export function batchNorm(xs: Storage, rows: number, C: number, gs: Storage, bs: Storage, eps: number,
-  running: { mean: Storage; var: Storage } | null): { y: Storage; mean: Storage; var: Storage } {
+  running: { mean: Storage; var: Storage } | null, relu = false): { y: Storage; mean: Storage; var: Storage } {
   const x = raw(xs), gamma = raw(gs), beta = raw(bs);
   const mean = new Float64Array(C), variance = new Float64Array(C), invStd = new Float64Array(C);
   if (running) {
@@ -22,7 +23,8 @@ export function batchNorm(xs: Storage, rows: number, C: number, gs: Storage, bs:
   for (let c = 0; c < C; c++) invStd[c] = 1 / Math.sqrt(variance[c] + eps);
   const y = new Float32Array(x.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) {
-    y[r * C + c] = gamma[c] * (x[r * C + c] - mean[c]) * invStd[c] + beta[c];
+    const v = gamma[c] * (x[r * C + c] - mean[c]) * invStd[c] + beta[c];
+    y[r * C + c] = relu && !(v > 0) ? 0 : v;
   }
   return { y: wrap(y), mean: wrap(Float32Array.from(mean)), var: wrap(Float32Array.from(variance)) };
 }
@@ -31,10 +33,13 @@ export function batchNorm(xs: Storage, rows: number, C: number, gs: Storage, bs:
  * With x̂ = (x - μ)·s, s = 1/√(σ²+ε):  gβ = Σ gy,  gγ = Σ gy·x̂,
  * training:  gx = γ·s/M · (M·gy - gβ - x̂·gγ)   (μ and σ² depend on x),
  * inference: gx = γ·s·gy                      (they are constants).
+ * After a fused relu, gy is first zeroed where the output y was not positive.
  */
 export function batchNormBackward(gys: Storage, xs: Storage, rows: number, C: number, gs: Storage, ms: Storage, vs: Storage,
-  eps: number, training: boolean): { gx: Storage; gGamma: Storage; gBeta: Storage } {
-  const gy = raw(gys), x = raw(xs), gamma = raw(gs), mean = raw(ms), v = raw(vs);
+  eps: number, training: boolean, relu?: { y: Storage }): { gx: Storage; gGamma: Storage; gBeta: Storage } {
+  const x = raw(xs), gamma = raw(gs), mean = raw(ms), v = raw(vs);
+  let gy = raw(gys);
+  if (relu) { const y = raw(relu.y); gy = gy.map((g, i) => (y[i] > 0 ? g : 0)); }
   const s = Float64Array.from(v, (vc) => 1 / Math.sqrt(vc + eps));
   const gBeta = new Float64Array(C), gGamma = new Float64Array(C);
   for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) {

@@ -26,12 +26,16 @@ class BatchNorm extends Module {
     this.numBatchesTracked = this.addBuffer('num_batches_tracked', zeros([]));
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor): Tensor { return this.normalize(x, false); }
+  /** relu(this.forward(x)), computed as one kernel. */
+  forwardRelu(x: Tensor): Tensor { return this.normalize(x, true); }
+
+  private normalize(x: Tensor, relu: boolean): Tensor {
     if (x.rank !== this.rank || x.shape[x.rank - 1] !== this.numFeatures) {
       throw new ShapeError(`${this.constructor.name}(${this.numFeatures}): input ${fmt(x.shape)} should have rank ${this.rank} and ${this.numFeatures} channels last`);
     }
     const r = batchNorm(x, this.weight, this.bias, {
-      training: this.training, eps: this.eps, runningMean: this.runningMean, runningVar: this.runningVar,
+      training: this.training, eps: this.eps, runningMean: this.runningMean, runningVar: this.runningVar, relu,
     });
     if (this.training && r.batchMean && r.batchVar) {
       const m = this.momentum, n = x.size / this.numFeatures;
