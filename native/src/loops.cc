@@ -154,7 +154,7 @@ static Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   const float lr = num(info, 3, op, "lr"), mu = num(info, 4, op, "momentum"), damp = num(info, 5, op, "dampening");
   const bool nesterov = flag(info, 6), first = flag(info, 8);
   const float wd = num(info, 7, op, "weightDecay");
-#pragma omp parallel for simd if (n >= kParallelMin)
+#pragma omp parallel for simd if (parallel: n >= kParallelMin)
   for (int64_t i = 0; i < n; i++) {
     float d = g[i] + wd * p[i];
     if (buf) { buf[i] = first ? d : mu * buf[i] + (1 - damp) * d; d = nesterov ? d + mu * buf[i] : buf[i]; }
@@ -177,7 +177,7 @@ static Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   const double step = num(info, 10, op, "step");
   const float stepSize = lr / (1 - std::pow(b1, step)), invSqrtBc2 = 1 / std::sqrt(1 - std::pow(b2, step));
   const float fb1 = b1, fb2 = b2, decay = 1 - lr * wd;
-#pragma omp parallel for simd if (n >= kParallelMin)
+#pragma omp parallel for simd if (parallel: n >= kParallelMin)
   for (int64_t i = 0; i < n; i++) {
     float gi = g[i];
     if (decoupled) p[i] *= decay; else gi += wd * p[i];
@@ -353,7 +353,7 @@ static Napi::Value Relu(const Napi::CallbackInfo& info) {
   const int64_t n = info[0].As<Napi::Float32Array>().ElementLength();
   float* y = f32(info, 1, op, "y", n);
   const float slope = static_cast<float>(num(info, 2, op, "slope"));
-#pragma omp parallel for simd if (n >= 4 * kParallelMin)
+#pragma omp parallel for simd if (parallel: n >= 4 * kParallelMin)
   for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : slope * x[i];
   return info.Env().Undefined();
 }
@@ -366,7 +366,7 @@ static Napi::Value ReluBackward(const Napi::CallbackInfo& info) {
   const float* gy = f32(info, 1, op, "gy", n);
   float* gx = f32(info, 2, op, "gx", n);
   const float slope = static_cast<float>(num(info, 3, op, "slope"));
-#pragma omp parallel for simd if (n >= 4 * kParallelMin)
+#pragma omp parallel for simd if (parallel: n >= 4 * kParallelMin)
   for (int64_t i = 0; i < n; i++) gx[i] = x[i] > 0 ? gy[i] : slope * gy[i];
   return info.Env().Undefined();
 }

@@ -64,6 +64,14 @@ export interface Backend {
   fromArray(data: ArrayLike<number>): Storage;
   /** A copy of the values, as a new Float32Array. */
   toArray(x: Storage): Float32Array;
+  /**
+   * Optional recycling, used by `Tensor.backward()`: the memory block behind a
+   * storage (views of one block share it), and a hand-back of a storage whose
+   * values nobody will read again, so that a later output of the same size can
+   * reuse its memory (warm in cache, no page faults) instead of fresh memory.
+   */
+  memoryOf?(x: Storage): object;
+  release?(x: Storage): void;
 
   // ---- element-wise ----
   unary(op: UnaryOp, x: Storage, a?: number, b?: number): Storage;

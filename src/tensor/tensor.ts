@@ -100,23 +100,65 @@ export class Tensor {
     };
     visit(this);
     const grads = new Map<Tensor, Tensor>([[this, seed]]);
+    const recycle = this.backend.release ? gradientRecycler(this.backend, order, seed) : null;
     noGrad(() => {
       for (let i = order.length - 1; i >= 0; i--) {
         const t = order[i];
         const g = grads.get(t);
         if (!g) continue;
         grads.delete(t);                           // free intermediate gradients as we go
-        if (!t.gradFn) { t.grad = t.grad ? t.grad.add(g) : g; continue; }
+        if (!t.gradFn) {
+          if (t.grad) t.grad = t.grad.add(g);
+          else { t.grad = g; recycle?.keep(g); }
+          recycle?.drop(g);
+          continue;
+        }
         const inputGrads = t.gradFn.backward(g);
+        const live = t.gradFn.inputs.map((inp, k) => (inp.requiresGrad ? inputGrads[k] : null));
+        for (const gi of live) if (gi) recycle?.hold(gi);
+        recycle?.drop(g);                          // consumed, unless an input's gradient shares its memory
         t.gradFn.inputs.forEach((inp, k) => {
-          const gi = inputGrads[k];
-          if (!gi || !inp.requiresGrad) return;
+          const gi = live[k];
+          if (!gi) return;
           const prev = grads.get(inp);
-          grads.set(inp, prev ? prev.add(gi) : gi);
+          if (!prev) { grads.set(inp, gi); return; }
+          const sum = prev.add(gi);
+          recycle?.hold(sum);
+          grads.set(inp, sum);
+          recycle?.drop(prev);
+          recycle?.drop(gi);
         });
       }
     });
   }
+}
+
+/**
+ * Reference counts of the gradients pending in one backward pass, by memory
+ * block. A gradient whose block no pending gradient, leaf `.grad`, graph
+ * tensor or caller's seed uses any more is dead: its memory goes back to the
+ * backend for reuse. Forward values are never handed back (the caller may
+ * still hold any of them); only memory that backward itself made is.
+ */
+function gradientRecycler(backend: Backend, order: readonly Tensor[], seed: Tensor) {
+  const mem = (t: Tensor): object => backend.memoryOf?.(t.storage) ?? t.storage;
+  const pinned = new Set<object>([mem(seed)]);
+  for (const t of order) {
+    pinned.add(mem(t));
+    for (const inp of t.gradFn?.inputs ?? []) pinned.add(mem(inp));
+  }
+  const uses = new Map<object, number>([[mem(seed), 1]]);
+  return {
+    hold(t: Tensor): void { const m = mem(t); uses.set(m, (uses.get(m) ?? 0) + 1); },
+    keep(t: Tensor): void { pinned.add(mem(t)); },
+    drop(t: Tensor): void {
+      const m = mem(t);
+      const n = (uses.get(m) ?? 1) - 1;
+      if (n > 0) { uses.set(m, n); return; }
+      uses.delete(m);
+      if (!pinned.has(m)) backend.release!(t.storage);
+    },
+  };
 }
 
 // Tensor.add etc. are installed by autograd/methods.ts; declared here so backward() can use add.

@@ -73,7 +73,31 @@ const poolArgs = (p: Pool2dParams): number[] => [p.kernel[0], p.kernel[1], p.str
  * zero-filling (Buffer.allocUnsafeSlow), since clearing a multi-megabyte array
  * costs about as much as a ReLU over it. Freed blocks are reused (addon.cc's mallopt).
  */
-const out = (n: number): Float32Array => new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
+const out = (n: number): Float32Array => {
+  const reused = pool.get(n)?.pop();
+  if (reused) { pooledBytes -= n * 4; return reused; }
+  return new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
+};
+/**
+ * Dead gradients that `Tensor.backward()` handed back (Backend.release), by
+ * length. The next output of that length reuses one: its memory is still in
+ * cache, where fresh memory costs a cache miss per line (measured: the MLP's
+ * 128×784 weight gradient took 159 µs in fresh memory, 94 µs in a reused one).
+ * Bounded, so that a burst of backward passes cannot pin memory forever.
+ */
+const pool = new Map<number, Float32Array[]>();
+let pooledBytes = 0;
+const POOL_MAX_BYTES = 256 << 20, POOL_MAX_PER_SIZE = 8, POOL_MIN_LENGTH = 1024;
+function recycle(a: Float32Array): void {
+  const n = a.length;
+  // only arrays that own their whole block: a view's block may hold other live values
+  if (n < POOL_MIN_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
+  let list = pool.get(n);
+  if (!list) pool.set(n, list = []);
+  if (list.length >= POOL_MAX_PER_SIZE || pooledBytes + n * 4 > POOL_MAX_BYTES || list.includes(a)) return;
+  list.push(a);
+  pooledBytes += n * 4;
+}
 const zeroed = (n: number): Float32Array => new Float32Array(n);
 const arr = (s: Shape): number[] => [...s];
 
@@ -100,6 +124,8 @@ export function loadNativeBackend(): Backend {
   loaded = {
     ...R,
     name: 'native',
+    memoryOf: (x) => raw(x).buffer,
+    release: (x) => recycle(raw(x)),
     unary(op, x, a = 0, b = 0) {
       if (op === 'relu' || op === 'leaky_relu') {
         const y = out(x.size);
