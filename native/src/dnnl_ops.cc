@@ -48,17 +48,24 @@ class PrimitiveCache {
 };
 static thread_local PrimitiveCache cache;
 
-// ---- one reusable scratchpad (oneDNN's temporary memory) ----
-static memory scratchpad(const memory::desc& d) {
-  static thread_local void* buf = nullptr;
-  static thread_local size_t cap = 0;
-  size_t need = d.get_size();
-  if (need > cap) {
-    std::free(buf);
-    cap = (need + 4095) / 4096 * 4096;
-    buf = std::aligned_alloc(64, cap);
+// ---- reusable temporary memory: grows to the largest request, never shrinks ----
+struct GrowBuffer {
+  void* buf = nullptr;
+  size_t cap = 0;
+  memory get(const memory::desc& d) {
+    size_t need = d.get_size();
+    if (need > cap) {
+      std::free(buf);
+      cap = (need + 4095) / 4096 * 4096;
+      buf = std::aligned_alloc(64, cap);
+    }
+    return memory(d, eng(), buf);
   }
-  return memory(d, eng(), buf);
+};
+/** oneDNN's scratchpad, one for all primitives (calls are synchronous). */
+static memory scratchpad(const memory::desc& d) {
+  static thread_local GrowBuffer b;
+  return b.get(d);
 }
 
 static primitive_attr userScratch() {
@@ -209,7 +216,12 @@ struct ConvBwdWeights : Entry {
   memory gw;
   reorder toUser;
   bool needsReorder;
+  // x and gy in oneDNN's blocked layout, when it chose one (see below)
+  reorder srcIn, diffDstIn;
+  bool blockedSrc = false, blockedDiffDst = false;
 };
+/** Where x and gy are reordered to for a blocked backward-weights pass. */
+static thread_local GrowBuffer blockedSrcBuf, blockedDiffDstBuf;
 
 // conv2dBackwardWeights(gy, x, xShape, wShape, params, gw, gb|null)
 static Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
@@ -227,10 +239,19 @@ static Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
   ConvBwdWeights& e = cache.get<ConvBwdWeights>(k, [&] {
     auto e = std::make_shared<ConvBwdWeights>();
     auto bdesc = bias ? memory::desc({g.O}, dt::f32, tag::x) : memory::desc();
-    convolution_backward_weights::desc d(algorithm::convolution_direct, actDesc(g.N, g.C, g.H, g.W), weightDesc(g, true), bdesc,
-                                         actDesc(g.N, g.O, g.Ho, g.Wo), g.stride, g.dil, g.padL, g.padR);
+    // oneDNN's AVX2 backward-weights kernel runs 1.2-1.7x faster on its blocked layout (nChw8c) than on
+    // NHWC for 16-64 channels (measured, 3x3, batch 16-64), more than paying for reordering x and gy;
+    // for ungrouped convs with channel counts in whole blocks, let it choose the activation layout.
+    const bool any = g.G == 1 && g.C % 8 == 0 && g.O % 8 == 0;
+    convolution_backward_weights::desc d(algorithm::convolution_direct, actDesc(g.N, g.C, g.H, g.W, any), weightDesc(g, true), bdesc,
+                                         actDesc(g.N, g.O, g.Ho, g.Wo, any), g.stride, g.dil, g.padL, g.padR);
     e->pd = convolution_backward_weights::primitive_desc(d, userScratch(), eng(), f.pd);
     e->prim = convolution_backward_weights(e->pd);
+    const auto srcUser = actDesc(g.N, g.C, g.H, g.W), diffDstUser = actDesc(g.N, g.O, g.Ho, g.Wo);
+    e->blockedSrc = e->pd.src_desc() != srcUser;
+    e->blockedDiffDst = e->pd.diff_dst_desc() != diffDstUser;
+    if (e->blockedSrc) e->srcIn = reorder(reorder::primitive_desc(eng(), srcUser, eng(), e->pd.src_desc()));
+    if (e->blockedDiffDst) e->diffDstIn = reorder(reorder::primitive_desc(eng(), diffDstUser, eng(), e->pd.diff_dst_desc()));
     e->needsReorder = e->pd.diff_weights_desc() != weightDesc(g, false);
     if (e->needsReorder) {
       e->gw = memory(e->pd.diff_weights_desc(), eng());
@@ -239,8 +260,10 @@ static Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
     return e;
   });
   memory gwUser(weightDesc(g, false), eng(), gw);
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(e.pd.src_desc(), eng(), x)},
-                                       {DNNL_ARG_DIFF_DST, memory(e.pd.diff_dst_desc(), eng(), gy)},
+  memory src(actDesc(g.N, g.C, g.H, g.W), eng(), x), diffDst(actDesc(g.N, g.O, g.Ho, g.Wo), eng(), gy);
+  if (e.blockedSrc) { memory b = blockedSrcBuf.get(e.pd.src_desc()); e.srcIn.execute(strm(), src, b); src = b; }
+  if (e.blockedDiffDst) { memory b = blockedDiffDstBuf.get(e.pd.diff_dst_desc()); e.diffDstIn.execute(strm(), diffDst, b); diffDst = b; }
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst},
                                        {DNNL_ARG_DIFF_WEIGHTS, e.needsReorder ? e.gw : gwUser}};
   if (bias) args.insert({DNNL_ARG_DIFF_BIAS, memory(e.pd.diff_bias_desc(), eng(), gb)});
   run(e.prim, args, e.pd.scratchpad_desc());

@@ -18,6 +18,15 @@ export interface Storage {
   readonly size: number;
 }
 
+/**
+ * What a tensor holds after `backward(…, { releaseGraph: true })` gave its
+ * memory back to the backend: every backend refuses to read it, with this message.
+ */
+export class ReleasedStorage implements Storage {
+  constructor(readonly size: number) {}
+  static readonly message = 'this tensor was an intermediate value of a graph released by backward({ releaseGraph: true }); its memory has been reused. Read what you need before backward, or omit releaseGraph';
+}
+
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign'
   | 'pow'        // x^a

@@ -1,4 +1,4 @@
-import type { Backend, Shape, Storage } from '../backend/backend.js';
+import { ReleasedStorage, type Backend, type Shape, type Storage } from '../backend/backend.js';
 import { getBackend } from '../backend/index.js';
 import { fmt, numel, ShapeError } from '../backend/shape.js';
 import { noGrad } from './grad_mode.js';
@@ -78,9 +78,16 @@ export class Tensor {
    * topological order; each op's closure turns the gradient of its output
    * into gradients of its inputs, which add up where a tensor was used twice.
    * Leaf tensors with `requiresGrad` accumulate into `.grad`.
+   *
+   * Gradients that die during the pass go back to the backend for reuse.
+   * With `releaseGraph`, so do the graph's intermediate values afterwards (a
+   * training loop's activations, the bulk of its memory traffic): only leaves,
+   * this tensor, the seed and `.grad`s stay readable, and reading a released
+   * value throws. PyTorch frees the saved values the same way (retain_graph=False),
+   * but there a tensor you still hold stays valid; here, read it first.
    * @example const loss = x.mul(x).sum(); loss.backward(); x.grad // 2x
    */
-  backward(grad?: Tensor): void {
+  backward(grad?: Tensor, o: { releaseGraph?: boolean } = {}): void {
     if (!this.requiresGrad) throw new Error(`backward: ${this} does not require grad (no input of its graph has requiresGrad)`);
     if (!grad && this.size !== 1) throw new ShapeError(`backward: ${this} is not a scalar; pass the gradient of the output`);
     const seed = grad ?? new Tensor(this.backend.fromArray([1]), this.shape, this.backend);
@@ -130,6 +137,26 @@ export class Tensor {
         });
       }
     });
+    if (o.releaseGraph && this.backend.release) releaseGraph(this.backend, order, this, seed);
+  }
+}
+
+/** Hand the memory of a graph's intermediate values back to the backend; their tensors become unreadable. */
+function releaseGraph(backend: Backend, order: readonly Tensor[], root: Tensor, seed: Tensor): void {
+  const mem = (t: Tensor): object => backend.memoryOf?.(t.storage) ?? t.storage;
+  const pinned = new Set<object>([mem(root), mem(seed)]);
+  const inGraph = new Set<Tensor>(order);
+  for (const t of order) {
+    if (!t.gradFn) { pinned.add(mem(t)); if (t.grad) pinned.add(mem(t.grad)); }
+    for (const inp of t.gradFn?.inputs ?? []) if (!inGraph.has(inp)) pinned.add(mem(inp));
+  }
+  const done = new Set<object>();
+  for (const t of order) {
+    if (!t.gradFn || t === root) continue;
+    const m = mem(t);
+    if (pinned.has(m)) continue;
+    if (!done.has(m)) { done.add(m); backend.release!(t.storage); }
+    t.storage = new ReleasedStorage(t.size);
   }
 }
 

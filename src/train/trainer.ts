@@ -266,13 +266,13 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
         message = `the loss became ${l} at epoch ${epoch}, batch ${b + 1} (lr ${opt.lr}); stopped, the last good checkpoint is ${existsSync(paths.last) ? paths.last : 'none (no epoch finished)'}. Try a lower --lr or --clip-norm.`;
         break;
       }
+      const p = logits.argmax(1).toArray();
       opt.zeroGrad();
-      loss.backward();
+      loss.backward(undefined, { releaseGraph: true });      // activations are dead now: their memory is reused
       if (c.clipNorm > 0) clipGradNorm(model.parameters(), c.clipNorm);
       opt.step();
       step++; b++;
       lossSum += l * idx.length; count += idx.length;
-      const p = logits.argmax(1).toArray();
       p.forEach((v, i) => { if (v === y[i]) correct++; });
       o.callbacks?.onBatch?.(step, l, b, batches);
       if (run) { run.log({ loss: l, lr: opt.lr }, step); run.countImages(idx.length); }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { availableBackends, setBackend } from '../../src/backend/index.js';
 import { nativeAddon } from '../../src/backend/native/index.js';
+import { conv2d, mul, sum } from '../../src/autograd/index.js';
 import { crossEntropy } from '../../src/nn/index.js';
 import { LeNet5 } from '../../src/models/index.js';
 import { SGD } from '../../src/optim/index.js';
@@ -41,6 +42,29 @@ describe('native backend', { skip: !hasNative && 'native addon not built' }, () 
     assertClose(nat.losses, ref.losses, { rtol: 1e-4, atol: 1e-5 }, 'losses');
     for (const name of Object.keys(ref.grads)) assertClose(nat.grads[name], ref.grads[name], { rtol: 1e-3, atol: 1e-5 }, `grad ${name}`);
     for (const name of Object.keys(ref.params)) assertClose(nat.params[name], ref.params[name], { rtol: 1e-3, atol: 1e-5 }, `param ${name}`);
+  });
+
+  test('convolution weight gradients in whole blocks of 8 channels (reordered to the blocked layout) match the reference', () => {
+    // [x shape, w shape, params]: the blocked path needs groups 1 and channel counts divisible by 8
+    const cases: [number[], number[], Parameters<typeof conv2d>[3]][] = [
+      [[3, 9, 7, 8], [16, 3, 3, 8], { padding: 1 }],
+      [[2, 10, 9, 16], [8, 3, 3, 16], { stride: 2, padding: [1, 0, 0, 1] }],
+      [[2, 6, 6, 8], [24, 1, 1, 8], {}],
+    ];
+    const g = new Generator(5);
+    for (const [xs, ws, o] of cases) {
+      const vals = (n: number) => Float32Array.from({ length: n }, () => g.normal());
+      const xv = vals(xs.reduce((a, b) => a * b)), wv = vals(ws.reduce((a, b) => a * b)), bv = vals(ws[0]);
+      const grads = (backend: string) => {
+        setBackend(backend);
+        const [x, w, b] = [tensor(xv, xs), tensor(wv, ws), tensor(bv, [ws[0]])].map((t) => t.requiresGrad_());
+        const y = conv2d(x, w, b, o);
+        sum(mul(y, y)).backward();
+        return [x.grad!.toArray(), w.grad!.toArray(), b.grad!.toArray()];
+      };
+      const ref = grads('reference'), nat = grads('native');
+      ['x', 'w', 'b'].forEach((n, i) => assertClose(nat[i], ref[i], { rtol: 1e-3, atol: 1e-3 }, `grad ${n} of x ${JSON.stringify(xs)}, w ${JSON.stringify(ws)}`));
+    }
   });
 
   test('bad input to the addon throws a JS error naming the op and the shapes', () => {

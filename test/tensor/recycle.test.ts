@@ -75,3 +75,31 @@ for (const name of BACKENDS) {
     assert.deepEqual(values({ gx: first.x.grad!, gw: first.w.grad! }), want, 'a held .grad changed');
   });
 }
+
+describe('backward({ releaseGraph: true })', () => {
+  test('hands back the intermediate values; leaves, the root, the seed and .grad stay; reading a released value says why', () => {
+    const plain = graph(referenceBackend);
+    plain.loss.backward();
+    const { backend, released } = spyBackend();
+    const g = graph(backend);
+    g.loss.backward(undefined, { releaseGraph: true });
+    assert.deepEqual(values({ x: g.x, w: g.w, loss: g.loss, gx: g.x.grad!, gw: g.w.grad! }),
+      values({ x: plain.x, w: plain.w, loss: plain.loss, gx: plain.x.grad!, gw: plain.w.grad! }));
+    for (const t of [g.h, g.a, g.r, g.c, g.y]) assert.throws(() => t.toArray(), /released by backward\(\{ releaseGraph: true \}\)/);
+    const forward = new Set([g.h, g.a, g.r, g.c, g.y].map((t) => t.size));
+    assert.ok(released.some((a) => forward.has(a.length)), 'no forward value was handed back');
+  });
+});
+
+for (const name of BACKENDS) {
+  test(`training steps with releaseGraph give the same gradients as without (${name})`, () => {
+    const B = setBackend(name);
+    const want = graph(B, 64, 40, 32);
+    want.loss.backward();
+    for (let i = 0; i < 4; i++) {
+      const g = graph(B, 64, 40, 32);
+      g.loss.backward(undefined, { releaseGraph: true });
+      assert.deepEqual(values({ gx: g.x.grad!, gw: g.w.grad!, loss: g.loss }), values({ gx: want.x.grad!, gw: want.w.grad!, loss: want.loss }));
+    }
+  });
+}

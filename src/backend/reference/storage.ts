@@ -1,4 +1,4 @@
-import type { Shape, Storage } from '../backend.js';
+import { ReleasedStorage, type Shape, type Storage } from '../backend.js';
 import { numel } from '../shape.js';
 
 export { numel };
@@ -13,7 +13,10 @@ export function wrap(data: Float32Array): F32Storage { return new F32Storage(dat
 
 /** The Float32Array behind a storage; throws if it belongs to another backend. */
 export function raw(s: Storage): Float32Array {
-  if (!(s instanceof F32Storage)) throw new TypeError('storage belongs to another backend (expected Float32Array storage)');
+  if (!(s instanceof F32Storage)) {
+    if (s instanceof ReleasedStorage) throw new Error(ReleasedStorage.message);
+    throw new TypeError('storage belongs to another backend (expected Float32Array storage)');
+  }
   return s.data;
 }
 
