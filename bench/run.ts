@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import {
-  getBackend, LeNet5, MLP, nn, noGrad, optim, randn, resnet14, resnet18, resnetSmall, setBackend,
+  getBackend, LeNet5, MLP, nn, noGrad, optim, randn, resnet14, resnet18, resnetSmall, setBackend, type Tensor,
 } from '../src/index.js';
 import { nativeAddon, physicalCores } from '../src/backend/native/index.js';
 import type { Backend, Conv2dParams, Shape, Storage } from '../src/backend/backend.js';
@@ -45,6 +45,13 @@ const SPECS: Record<string, Spec> = {
   resnet18_224: { make: () => resnet18({ inChannels: 3, numClasses: 10 }), shape: [16, 224, 224, 3] },
 };
 
+/** One training step as the trainer takes it: the graph's memory is handed back after backward. */
+function trainStep(model: nn.Module, x: Tensor, y: number[], opt: optim.SGD): void {
+  opt.zeroGrad();
+  nn.crossEntropy(model.forward(x), y).backward(undefined, { releaseGraph: true });
+  opt.step();
+}
+
 const timedRate = (step: () => void, items: number) => timed(step, { seconds: o.seconds, items });
 
 async function ours(name: string): Promise<{ train: number; infer: number }> {
@@ -55,9 +62,7 @@ async function ours(name: string): Promise<{ train: number; infer: number }> {
   const opt = new optim.SGD(model.namedParameters(), { lr: 0.01, momentum: 0.9 });
   model.train();
   const train = await timedRate(() => {
-    opt.zeroGrad();
-    nn.crossEntropy(model.forward(x), y).backward(undefined, { releaseGraph: true });   // as the trainer does
-    opt.step();
+    trainStep(model, x, y, opt);
   }, shape[0]);
   model.eval();
   const infer = await timedRate(() => { noGrad(() => model.forward(x)); }, shape[0]);
@@ -91,7 +96,7 @@ function convGflops(): number {
   const x = randn([16, 224, 224, 3]);
   const y = Array.from({ length: 16 }, (_, i) => i % 10);
   const opt = new optim.SGD(model.namedParameters(), { lr: 0.01, momentum: 0.9 });
-  const step = () => { opt.zeroGrad(); nn.crossEntropy(model.forward(x), y).backward(undefined, { releaseGraph: true }); opt.step(); };
+  const step = () => trainStep(model, x, y, opt);
   step();
   flops = 0; ms = 0;
   for (let i = 0; i < 3; i++) step();

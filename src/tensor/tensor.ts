@@ -141,9 +141,12 @@ export class Tensor {
   }
 }
 
+/** The memory block behind a tensor (views of one block share it), or its storage where the backend does not say. */
+const memoryKey = (backend: Backend) => (t: Tensor): object => backend.memoryOf?.(t.storage) ?? t.storage;
+
 /** Hand the memory of a graph's intermediate values back to the backend; their tensors become unreadable. */
 function releaseGraph(backend: Backend, order: readonly Tensor[], root: Tensor, seed: Tensor): void {
-  const mem = (t: Tensor): object => backend.memoryOf?.(t.storage) ?? t.storage;
+  const mem = memoryKey(backend);
   const pinned = new Set<object>([mem(root), mem(seed)]);
   const inGraph = new Set<Tensor>(order);
   for (const t of order) {
@@ -168,7 +171,7 @@ function releaseGraph(backend: Backend, order: readonly Tensor[], root: Tensor, 
  * still hold any of them); only memory that backward itself made is.
  */
 function gradientRecycler(backend: Backend, order: readonly Tensor[], seed: Tensor) {
-  const mem = (t: Tensor): object => backend.memoryOf?.(t.storage) ?? t.storage;
+  const mem = memoryKey(backend);
   const pinned = new Set<object>([mem(seed)]);
   for (const t of order) {
     pinned.add(mem(t));
