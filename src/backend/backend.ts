@@ -81,6 +81,8 @@ export interface Backend {
    */
   memoryOf?(x: Storage): object;
   release?(x: Storage): void;
+  /** Drop what `release` has kept for reuse, so that the system can take the memory back (e.g. after training). */
+  trim?(): void;
 
   // ---- element-wise ----
   unary(op: UnaryOp, x: Storage, a?: number, b?: number): Storage;

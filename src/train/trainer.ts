@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad } from '../autograd/index.js';
+import { getBackend } from '../backend/index.js';
 import { specAugmentBatch, specAugmentPolicy } from '../augment/specaugment.js';
 import { batchIndices } from '../data/loader.js';
 import { createModel, type ModelOptions } from '../models/registry.js';
@@ -169,6 +170,14 @@ export function evaluate(model: Module, d: ImageData, h: number, w: number, numC
  * random generators, epoch, history).
  */
 export async function train(config: TrainConfig, data: TrainData, o: TrainOptions): Promise<TrainResult> {
+  try {
+    return await trainTracked(config, data, o);
+  } finally {
+    getBackend().trim?.(); // the memory kept for the next step's activations is not needed after the last one
+  }
+}
+
+async function trainTracked(config: TrainConfig, data: TrainData, o: TrainOptions): Promise<TrainResult> {
   if (!o.run) return trainLoop(config, data, o);
   const run = o.run;
   try {

@@ -67,6 +67,30 @@ describe('native backend', { skip: !hasNative && 'native addon not built' }, () 
     }
   });
 
+  test('stride-1 convolutions of 64+ channels (forward computed as the transposed backward-data pass) match the reference', () => {
+    // [x shape, w shape, params]: that path needs groups 1, no bias, stride 1, no dilation, at least 64 channels in and out
+    const cases: [number[], number[], Parameters<typeof conv2d>[3]][] = [
+      [[2, 5, 6, 64], [64, 3, 3, 64], { padding: 1 }],
+      [[2, 7, 5, 64], [72, 3, 3, 64], {}],
+      [[1, 8, 7, 80], [64, 5, 3, 80], { padding: [2, 1, 0, 2] }],
+      [[1, 6, 9, 64], [96, 3, 1, 64], { padding: [1, 1, 0, 0] }],
+    ];
+    const g = new Generator(9);
+    for (const [xs, ws, o] of cases) {
+      const vals = (n: number) => Float32Array.from({ length: n }, () => g.normal());
+      const xv = vals(xs.reduce((a, b) => a * b)), wv = vals(ws.reduce((a, b) => a * b));
+      const run = (backend: string) => {
+        setBackend(backend);
+        const [x, w] = [tensor(xv, xs), tensor(wv, ws)].map((t) => t.requiresGrad_());
+        const y = conv2d(x, w, null, o);
+        sum(mul(y, y)).backward();
+        return [y.toArray(), x.grad!.toArray(), w.grad!.toArray()];
+      };
+      const ref = run('reference'), nat = run('native');
+      ['y', 'grad x', 'grad w'].forEach((n, i) => assertClose(nat[i], ref[i], { rtol: 1e-3, atol: 1e-2 }, `${n} of x ${JSON.stringify(xs)}, w ${JSON.stringify(ws)}`));
+    }
+  });
+
   test('bad input to the addon throws a JS error naming the op and the shapes', () => {
     setBackend('native');
     const A = nativeAddon()!;

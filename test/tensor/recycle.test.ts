@@ -97,3 +97,18 @@ describe('backward({ releaseGraph: true })', () => {
     assert.ok(released.some((a) => forward.has(a.length)), 'no forward value was handed back');
   });
 });
+
+test('the native backend serves a released block to the next output of its length, and forgets it after trim()', { skip: !BACKENDS.includes('native') && 'native addon not built' }, () => {
+  const B = setBackend('native');
+  const ones = B.fromArray(new Float32Array(4096).fill(1));
+  const relu = (x: Storage) => B.unary('relu', x);
+  const a = relu(ones);
+  const block = B.memoryOf!(a);
+  B.release!(a);
+  const b = relu(ones);
+  assert.equal(B.memoryOf!(b), block, 'the released block was not reused');
+  assert.deepEqual([...raw(b)].slice(0, 3), [1, 1, 1]);
+  B.release!(b);
+  B.trim!();
+  assert.notEqual(B.memoryOf!(relu(ones)), block, 'trim() kept the block');
+});

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Backend, Conv2dParams, Pool2dParams, Shape, UnaryOp } from '../backend.js';
 import { referenceBackend } from '../reference/index.js';
@@ -79,15 +79,20 @@ const out = (n: number): Float32Array => {
   return new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
 };
 /**
- * Dead gradients that `Tensor.backward()` handed back (Backend.release), by
- * length. The next output of that length reuses one: its memory is still in
- * cache, where fresh memory costs a cache miss per line (measured: the MLP's
- * 128×784 weight gradient took 159 µs in fresh memory, 94 µs in a reused one).
- * Bounded, so that a burst of backward passes cannot pin memory forever.
+ * Dead gradients and released graph values that `Tensor.backward()` handed
+ * back (Backend.release), by length. The next output of that length reuses
+ * one: its memory is still mapped and often in cache, where fresh memory costs
+ * a cache miss per line (measured: the MLP's 128×784 weight gradient took
+ * 159 µs in fresh memory, 94 µs in a reused one) and, above glibc's 32 MiB mmap
+ * threshold, a page fault per 4 KiB and an munmap when collected.
+ * Bounded, so that a burst of backward passes cannot pin memory forever. The
+ * bound must hold a whole training step's activations for the pool to serve
+ * the next step: the small ResNet at batch 64 hands back about 1 GiB, and with
+ * a 256 MiB pool it took 26 fresh 32 MiB arrays per step. Backend.trim empties it.
  */
 const pool = new Map<number, Float32Array[]>();
 let pooledBytes = 0;
-const POOL_MAX_BYTES = 256 << 20, POOL_MAX_PER_SIZE = 8, POOL_MIN_LENGTH = 1024;
+const POOL_MAX_BYTES = Math.min(2 ** 31, Math.max(2 ** 28, totalmem() / 8)), POOL_MAX_PER_SIZE = 64, POOL_MIN_LENGTH = 1024;
 function recycle(a: Float32Array): void {
   const n = a.length;
   // only arrays that own their whole block: a view's block may hold other live values
@@ -99,6 +104,7 @@ function recycle(a: Float32Array): void {
   pooledBytes += n * 4;
 }
 const zeroed = (n: number): Float32Array => new Float32Array(n);
+const ONE = new Float32Array([1]);
 const arr = (s: Shape): number[] => [...s];
 
 let loaded: Backend | null = null;
@@ -126,6 +132,7 @@ export function loadNativeBackend(): Backend {
     name: 'native',
     memoryOf: (x) => raw(x).buffer,
     release: (x) => recycle(raw(x)),
+    trim: () => { pool.clear(); pooledBytes = 0; },
     unary(op, x, a = 0, b = 0) {
       if (op === 'relu' || op === 'leaky_relu') {
         const y = out(x.size);
@@ -154,6 +161,13 @@ export function loadNativeBackend(): Backend {
       const os = broadcastShapes(aShape, bShape, op);
       const o = out(numel(os));
       A.binary(BINARY.indexOf(op), raw(a), arr(aShape), raw(b), arr(bShape), os, o);
+      return wrap(o);
+    },
+    expand(x, xShape, outShape) {
+      if (outShape.length === 0) return R.expand(x, xShape, outShape);
+      // a broadcasting multiply by one: the same strided loop as the binary ops, exact for every value
+      const o = out(numel(outShape));
+      A.binary(BINARY.indexOf('mul'), raw(x), arr(xShape), ONE, [1], arr(outShape), o);
       return wrap(o);
     },
     reduce(op, x, shape, axes) {
