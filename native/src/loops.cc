@@ -242,13 +242,17 @@ static inline void takeIfGreater(float v, int32_t at, float& m, int32_t& id) {
 template <int KH, int KW, int CC>
 static inline void poolWindow(const float* x, float* yo, int32_t* ao, int32_t base, int64_t W, int64_t Crt) {
   const int64_t C = CC > 0 ? CC : Crt;
+  // loads through an int64 offset from one pointer, so the compiler sees them as contiguous in c and
+  // vectorises across channels (an int32 index computed per cell made every load a gather: 31 ms
+  // instead of 5 ms for ResNet-18's 3x3 pool over 16x112x112x64)
+  const float* xb = x + base;
   for (int64_t c = 0; c < C; c++) {
-    float m = x[base + c];
+    float m = xb[c];
     int32_t id = base + static_cast<int32_t>(c);
     for (int ky = 0; ky < KH; ky++)
       for (int kx = 0; kx < KW; kx++) {
-        const int32_t at = base + static_cast<int32_t>((ky * W + kx) * C + c);
-        takeIfGreater(x[at], at, m, id);
+        const int64_t off = (ky * W + kx) * C;
+        takeIfGreater(xb[off + c], base + static_cast<int32_t>(off + c), m, id);
       }
     yo[c] = m;
     ao[c] = id;
@@ -325,7 +329,8 @@ static Napi::Value MaxPool2dForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// maxPool2dBackward(gy, argmax, gx): the gradient goes to the cell that won; images never share cells.
+// maxPool2dBackward(gy, argmax, gx, images): the gradient goes to the cell that won; images never share
+// cells, so they run in parallel, each zeroing and filling its own slice of gx.
 static Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   const char* op = "maxPool2dBackward";
   const float* gy = f32(info, 0, op, "gy", -1);
@@ -337,11 +342,24 @@ static Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   const int32_t* arg = info[1].As<Napi::Int32Array>().Data();
   float* gx = f32(info, 2, op, "gx", -1);
   const int64_t m = info[2].As<Napi::Float32Array>().ElementLength();
-  for (int64_t i = 0; i < n; i++) {
-    if (arg[i] >= m) fail(info.Env(), op, "argmax index " + std::to_string(arg[i]) + " is outside gx of " + std::to_string(m) + " values");
+  const int64_t images = static_cast<int64_t>(num(info, 3, op, "images"));
+  if (images < 1 || n % images != 0 || m % images != 0) {
+    fail(info.Env(), op, std::to_string(images) + " images do not divide gy of " + std::to_string(n) + " and gx of " + std::to_string(m) + " values");
   }
-  std::fill(gx, gx + m, 0.f);
-  for (int64_t i = 0; i < n; i++) if (arg[i] >= 0) gx[arg[i]] += gy[i];
+  const int64_t perY = n / images, perX = m / images;
+  for (int64_t img = 0; img < images; img++) {
+    const int64_t lo = img * perX, hi = lo + perX;
+    for (int64_t i = img * perY; i < (img + 1) * perY; i++) {
+      if (arg[i] >= 0 && (arg[i] < lo || arg[i] >= hi)) {
+        fail(info.Env(), op, "argmax index " + std::to_string(arg[i]) + " is outside image " + std::to_string(img) + " of gx (" + std::to_string(m) + " values)");
+      }
+    }
+  }
+#pragma omp parallel for if (m >= kParallelMin)
+  for (int64_t img = 0; img < images; img++) {
+    std::fill(gx + img * perX, gx + (img + 1) * perX, 0.f);
+    for (int64_t i = img * perY; i < (img + 1) * perY; i++) if (arg[i] >= 0) gx[arg[i]] += gy[i];
+  }
   return info.Env().Undefined();
 }
 

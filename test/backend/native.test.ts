@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { availableBackends, setBackend } from '../../src/backend/index.js';
 import { nativeAddon } from '../../src/backend/native/index.js';
-import { conv2d, mul, sum } from '../../src/autograd/index.js';
+import { conv2d, maxPool2d, mul, sum } from '../../src/autograd/index.js';
 import { crossEntropy } from '../../src/nn/index.js';
 import { LeNet5 } from '../../src/models/index.js';
 import { SGD } from '../../src/optim/index.js';
@@ -89,6 +89,22 @@ describe('native backend', { skip: !hasNative && 'native addon not built' }, () 
       const ref = run('reference'), nat = run('native');
       ['y', 'grad x', 'grad w'].forEach((n, i) => assertClose(nat[i], ref[i], { rtol: 1e-3, atol: 1e-2 }, `${n} of x ${JSON.stringify(xs)}, w ${JSON.stringify(ws)}`));
     }
+  });
+
+  test('max pooling over many channels and images (vectorised across channels, images in parallel) matches the reference', () => {
+    const g = new Generator(13);
+    const xs = [3, 9, 10, 64];
+    const xv = Float32Array.from({ length: xs.reduce((a, b) => a * b) }, () => g.normal());
+    const run = (backend: string) => {
+      setBackend(backend);
+      const x = tensor(xv, xs).requiresGrad_();
+      const y = maxPool2d(x, 3, { stride: 2, padding: 1 });
+      sum(mul(y, y)).backward();
+      return [y.toArray(), x.grad!.toArray()];
+    };
+    const ref = run('reference'), nat = run('native');
+    assert.deepEqual(nat[0], ref[0], 'pooled values');
+    assert.deepEqual(nat[1], ref[1], 'gradient');
   });
 
   test('bad input to the addon throws a JS error naming the op and the shapes', () => {

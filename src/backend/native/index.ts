@@ -25,7 +25,7 @@ interface Addon {
   melFilter(spec: Float32Array, frames: number, bins: number, fb: Float32Array, nMels: number, support: Int32Array, db: boolean, topDb: number, out: Float32Array): void;
   stftFrames(signal: Float32Array, pad: number, nFft: number, hop: number, frames: number, window: Float32Array, power: number, out: Float32Array): void;
   maxPool2dForward(x: Float32Array, xs: number[], p: number[], y: Float32Array, argmax: Int32Array): void;
-  maxPool2dBackward(gy: Float32Array, argmax: Int32Array, gx: Float32Array): void;
+  maxPool2dBackward(gy: Float32Array, argmax: Int32Array, gx: Float32Array, images: number): void;
   pool2dForward(kind: number, x: Float32Array, xs: number[], p: number[], y: Float32Array): ArrayBuffer | null;
   pool2dBackward(kind: number, gy: Float32Array, xs: number[], p: number[], ws: ArrayBuffer | null, gx: Float32Array): void;
   batchNormForward(x: Float32Array, rows: number, C: number, g: Float32Array, b: Float32Array, eps: number, training: boolean, mean: Float32Array, v: Float32Array, y: Float32Array, relu: boolean): ArrayBuffer | null;
@@ -211,7 +211,7 @@ export function loadNativeBackend(): Backend {
     },
     maxPool2dBackward(gy, workspace, xShape) {
       const gx = out(numel(xShape));
-      A.maxPool2dBackward(raw(gy), workspace as Int32Array, gx);
+      A.maxPool2dBackward(raw(gy), workspace as Int32Array, gx, xShape[0]);
       return wrap(gx);
     },
     avgPool2d(x, xShape, p) {
