@@ -31,9 +31,11 @@ const program = new Command('bench')
   .option('--no-peer', 'skip PyTorch');
 program.parse();
 const o = program.opts<{ json?: boolean; models: string; seconds: number; rounds: number; backend: string; peer: boolean }>();
-if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error(`--rounds must be a whole number of at least 1, got ${o.rounds}`);
+
 const models = o.models.split(',').filter(Boolean);
-for (const m of models) if (!ALL.includes(m)) throw new Error(`unknown benchmark model '${m}' (known: ${ALL.join(', ')})`);
+const usage = (msg: string): never => { process.stderr.write(`bench: ${msg}\n`); process.exit(2); };
+for (const m of models) if (!ALL.includes(m)) usage(`unknown benchmark model '${m}' (known: ${ALL.join(', ')})`);
+if (!Number.isInteger(o.rounds) || o.rounds < 1) usage(`--rounds must be a whole number of at least 1, got ${o.rounds}`);
 const say = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
 
 interface Spec { make: () => nn.Module; shape: number[] }
