@@ -211,7 +211,7 @@ export function loadNativeBackend(): Backend {
     },
     maxPool2dBackward(gy, workspace, xShape) {
       const gx = out(numel(xShape));
-      A.maxPool2dBackward(raw(gy), workspace as Int32Array, gx, xShape[0]);
+      if (gx.length > 0) A.maxPool2dBackward(raw(gy), workspace as Int32Array, gx, xShape[0]);
       return wrap(gx);
     },
     avgPool2d(x, xShape, p) {
