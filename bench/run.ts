@@ -167,38 +167,34 @@ async function main(): Promise<void> {
   say(`bench: specnet ${getBackend().name} backend, ${threads} threads; ${o.seconds} s per measurement`);
   // Ours and the peer alternate model by model, so that both see the same machine conditions.
   // With --rounds, each pair is measured again and both sides keep their best.
-  const results: { model: string; mode: string; ours: number }[] = [];
+  // Our best per "model/mode" (insertion order is the table's order), as peer() keeps the peer's.
+  const best = new Map<string, number>();
+  const keep = (key: string, v: number) => best.set(key, Math.max(best.get(key) ?? 0, v));
   const withPeer = o.peer && ensureTorch();
   const peers = new Map<string, { value: number; setting: string }>();
-  const keep = (model: string, mode: string, v: number) => {
-    const r = results.find((x) => x.model === model && x.mode === mode);
-    if (!r) results.push({ model, mode, ours: v });
-    else r.ours = Math.max(r.ours, v);
-  };
-  let mm = 0, conv = NaN;
   for (let round = 1; round <= o.rounds; round++) {
     if (o.rounds > 1) say(`bench: round ${round} of ${o.rounds}`);
     for (const m of models) {
       say(`bench: specnet ${m}…`);
       const r = await ours(m);
-      keep(m, 'train', r.train);
-      keep(m, 'infer', r.infer);
+      keep(`${m}/train`, r.train);
+      keep(`${m}/infer`, r.infer);
       if (withPeer) peer([m], false, peers);
     }
-    mm = Math.max(mm, await ourMatmulGflops());
+    keep('matmul_2048/gflops', await ourMatmulGflops());
     if (withPeer) peer([], true, peers);
-    if (models.includes('resnet18_224')) conv = Math.max(Number.isNaN(conv) ? 0 : conv, convGflops());
+    if (models.includes('resnet18_224')) keep('resnet18_224_conv/gflops', convGflops());
   }
-  const rows = results.map((r) => {
-    const p = peers.get(`${r.model}/${r.mode}`);
-    return { model: r.model, mode: r.mode, ours: r.ours, peer: p?.value ?? null, peer_name: p ? `PyTorch 1.13 (${p.setting})` : null, ratio: p ? r.ours / p.value : null };
+  const mm = best.get('matmul_2048/gflops')!, peak = peers.get('matmul_2048/gflops');
+  const rows = [...best].map(([key, ours]) => {
+    const [model, mode] = key.split('/');
+    if (model === 'resnet18_224_conv') {
+      const ref = Math.max(mm, peak?.value ?? 0);
+      return { model, mode, ours, peer: ref, peer_name: 'measured 2048² matmul peak (best of ours and PyTorch)', ratio: ours / ref };
+    }
+    const p = peers.get(key);
+    return { model, mode, ours, peer: p?.value ?? null, peer_name: p ? `PyTorch 1.13 (${p.setting})` : null, ratio: p ? ours / p.value : null };
   });
-  const peak = peers.get('matmul_2048/gflops');
-  rows.push({ model: 'matmul_2048', mode: 'gflops', ours: mm, peer: peak?.value ?? null, peer_name: peak ? `PyTorch 1.13 (${peak.setting})` : null, ratio: peak ? mm / peak.value : null });
-  if (!Number.isNaN(conv)) {
-    const ref = Math.max(mm, peak?.value ?? 0);
-    rows.push({ model: 'resnet18_224_conv', mode: 'gflops', ours: conv, peer: ref, peer_name: 'measured 2048² matmul peak (best of ours and PyTorch)', ratio: conv / ref });
-  }
   if (o.json) { for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n'); return; }
   const f = (v: number | null) => (v === null ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
   console.log(`\n${'model'.padEnd(20)} ${'mode'.padEnd(7)} ${'specnet'.padStart(10)} ${'PyTorch'.padStart(10)} ${'ratio'.padStart(7)}  peer setting`);

@@ -7,25 +7,25 @@
  * factor. Speed perturbation (Ko et al., 2015, Kaldi's recipe) resamples the
  * waveform, so both tempo and pitch/formants move, as another voice's would.
  *
- *   node dist/scripts/speed_perturb_folds.js <fsdd recordings> <synthetic data/> <out prefix> [0.9,1.1]
+ *   node dist/scripts/speed_perturb_folds.js <fsdd folder> <synthetic data/> <out prefix> [0.9,1.1]
  *
  * then, per speaker S: specnet loso --data <fsdd> --extra <out prefix>_S --speakers S …
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resample } from '../src/audio/signal.js';
+import { scanDataset } from '../src/data/audio_datasets.js';
 import { readWav, writeWav } from '../src/audio/wav.js';
 
 const [fsdd, synth, prefix, factorList = '0.9,1.1'] = process.argv.slice(2);
 if (!fsdd || !synth || !prefix) {
-  process.stderr.write('usage: speed_perturb_folds <fsdd recordings folder> <synthetic data/ folder> <out prefix> [factors, e.g. 0.9,1.1]\n');
+  process.stderr.write('usage: speed_perturb_folds <fsdd folder> <synthetic data/ folder> <out prefix> [factors, e.g. 0.9,1.1]\n');
   process.exit(2);
 }
 const factors = factorList.split(',').map(Number);
 if (factors.some((a) => !(a > 0))) throw new Error(`factors must be positive numbers, got '${factorList}'`);
-const NAME = /^(\d)_([A-Za-z]+)_(\d+)\.wav$/;
-const files = readdirSync(fsdd).filter((f) => NAME.test(f));
-const speakers = [...new Set(files.map((f) => NAME.exec(f)![2]))].sort();
+const { recordings } = scanDataset(fsdd);
+const speakers = [...new Set(recordings.map((r) => r.speaker))].sort();
 const synthIds = readdirSync(synth).filter((d) => /^\d+$/.test(d));
 
 for (const test of speakers) {
@@ -38,12 +38,11 @@ for (const test of speakers) {
     for (const a of factors) {
       const dir = join(root, String(id));
       mkdirSync(dir);
-      for (const f of files) {
-        const [, digit, speaker, rep] = NAME.exec(f)!;
-        if (speaker !== s || Number(rep) % 10 === 0) continue;
-        const w = readWav(join(fsdd, f));
+      for (const r of recordings) {
+        if (r.speaker !== s || r.repetition % 10 === 0) continue;
+        const w = readWav(r.path);
         // read as if recorded at a·rate, written at rate: a > 1 plays faster and higher
-        writeWav(join(dir, `${digit}_${id}_${rep}.wav`), await resample(w.samples, w.sampleRate * a, w.sampleRate), w.sampleRate);
+        writeWav(join(dir, `${r.label}_${id}_${r.repetition}.wav`), await resample(w.samples, w.sampleRate * a, w.sampleRate), w.sampleRate);
       }
       id++;
     }

@@ -121,29 +121,39 @@ static memory::desc weightDesc(const ConvGeom& g, bool any) {
   return memory::desc({g.G, g.O / g.G, g.Cg, g.kh, g.kw}, dt::f32, any ? tag::any : tag::gohwi);
 }
 
-/** User weights (OHWI) handed to a primitive that wants its own layout: reordered into a kept buffer when they differ. */
-struct WeightsIn {
-  memory::desc user;
-  memory buffer;
+/**
+ * An input in the caller's layout (OHWI weights, NHWC activations) handed to a primitive that wants its
+ * own: reordered when the layouts differ, into a buffer kept here (weights: small, one per primitive) or
+ * into a shared growing one (activations: large, used one call at a time).
+ */
+struct ReorderIn {
+  memory::desc user, want;
+  memory kept;
+  GrowBuffer* shared = nullptr;
   reorder toPrim;
   bool needed = false;
-  void init(const memory::desc& userDesc, const memory::desc& want) {
+  void init(const memory::desc& userDesc, const memory::desc& primDesc, GrowBuffer* sharedBuf = nullptr) {
     user = userDesc;
-    needed = want != userDesc;
-    if (needed) { buffer = memory(want, eng()); toPrim = reorder(reorder::primitive_desc(eng(), userDesc, eng(), want)); }
+    want = primDesc;
+    shared = sharedBuf;
+    needed = want != user;
+    if (!needed) return;
+    toPrim = reorder(reorder::primitive_desc(eng(), user, eng(), want));
+    if (!shared) kept = memory(want, eng());
   }
-  memory prepare(float* w) {
-    memory m(user, eng(), w);
+  memory prepare(float* p) {
+    memory m(user, eng(), p);
     if (!needed) return m;
-    toPrim.execute(strm(), m, buffer);
-    return buffer;
+    memory b = shared ? shared->get(want) : kept;
+    toPrim.execute(strm(), m, b);
+    return b;
   }
 };
 
 struct ConvFwd : Entry {
   convolution_forward::primitive_desc pd;
   convolution_forward prim;
-  WeightsIn weights;
+  ReorderIn weights;
 };
 
 static ConvFwd& convFwd(const ConvGeom& g, bool bias) {
@@ -177,7 +187,7 @@ static bool forwardAsTransposed(const ConvGeom& g, bool bias) {
 struct ConvFwdTransposed : Entry {
   convolution_backward_data::primitive_desc pd;
   convolution_backward_data prim;
-  WeightsIn weights;  // from the flipped copy, seen as V (dims C, O, kh, kw)
+  ReorderIn weights;  // from the flipped copy, seen as V (dims C, O, kh, kw)
 };
 static thread_local GrowBuffer flippedWeightsBuf;
 
@@ -240,7 +250,7 @@ static Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
 struct ConvBwdData : Entry {
   convolution_backward_data::primitive_desc pd;
   convolution_backward_data prim;
-  WeightsIn weights;
+  ReorderIn weights;
 };
 
 // conv2dBackwardData(gy, w, xShape, wShape, params, gx)
@@ -275,9 +285,7 @@ struct ConvBwdWeights : Entry {
   memory gw;
   reorder toUser;
   bool needsReorder;
-  // x and gy in oneDNN's blocked layout, when it chose one (see below)
-  reorder srcIn, diffDstIn;
-  bool blockedSrc = false, blockedDiffDst = false;
+  ReorderIn src, diffDst;  // x and gy, to oneDNN's blocked layout when it chose one (see below)
 };
 /** Where x and gy are reordered to for a blocked backward-weights pass. */
 static thread_local GrowBuffer blockedSrcBuf, blockedDiffDstBuf;
@@ -307,11 +315,8 @@ static Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
                                          actDesc(g.N, g.O, g.Ho, g.Wo, any), g.stride, g.dil, g.padL, g.padR);
     e->pd = convolution_backward_weights::primitive_desc(d, userScratch(), eng(), f.pd);
     e->prim = convolution_backward_weights(e->pd);
-    const auto srcUser = actDesc(g.N, g.C, g.H, g.W), diffDstUser = actDesc(g.N, g.O, g.Ho, g.Wo);
-    e->blockedSrc = e->pd.src_desc() != srcUser;
-    e->blockedDiffDst = e->pd.diff_dst_desc() != diffDstUser;
-    if (e->blockedSrc) e->srcIn = reorder(reorder::primitive_desc(eng(), srcUser, eng(), e->pd.src_desc()));
-    if (e->blockedDiffDst) e->diffDstIn = reorder(reorder::primitive_desc(eng(), diffDstUser, eng(), e->pd.diff_dst_desc()));
+    e->src.init(actDesc(g.N, g.C, g.H, g.W), e->pd.src_desc(), &blockedSrcBuf);
+    e->diffDst.init(actDesc(g.N, g.O, g.Ho, g.Wo), e->pd.diff_dst_desc(), &blockedDiffDstBuf);
     e->needsReorder = e->pd.diff_weights_desc() != weightDesc(g, false);
     if (e->needsReorder) {
       e->gw = memory(e->pd.diff_weights_desc(), eng());
@@ -320,10 +325,7 @@ static Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
     return e;
   });
   memory gwUser(weightDesc(g, false), eng(), gw);
-  memory src(actDesc(g.N, g.C, g.H, g.W), eng(), x), diffDst(actDesc(g.N, g.O, g.Ho, g.Wo), eng(), gy);
-  if (e.blockedSrc) { memory b = blockedSrcBuf.get(e.pd.src_desc()); e.srcIn.execute(strm(), src, b); src = b; }
-  if (e.blockedDiffDst) { memory b = blockedDiffDstBuf.get(e.pd.diff_dst_desc()); e.diffDstIn.execute(strm(), diffDst, b); diffDst = b; }
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst},
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, e.src.prepare(x)}, {DNNL_ARG_DIFF_DST, e.diffDst.prepare(gy)},
                                        {DNNL_ARG_DIFF_WEIGHTS, e.needsReorder ? e.gw : gwUser}};
   if (bias) args.insert({DNNL_ARG_DIFF_BIAS, memory(e.pd.diff_bias_desc(), eng(), gb)});
   run(e.prim, args, e.pd.scratchpad_desc());

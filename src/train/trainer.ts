@@ -171,15 +171,14 @@ export function evaluate(model: Module, d: ImageData, h: number, w: number, numC
  */
 export async function train(config: TrainConfig, data: TrainData, o: TrainOptions): Promise<TrainResult> {
   try {
-    return await trainTracked(config, data, o);
+    return o.run ? await trainTracked(config, data, o, o.run) : await trainLoop(config, data, o);
   } finally {
     getBackend().trim?.(); // the memory kept for the next step's activations is not needed after the last one
   }
 }
 
-async function trainTracked(config: TrainConfig, data: TrainData, o: TrainOptions): Promise<TrainResult> {
-  if (!o.run) return trainLoop(config, data, o);
-  const run = o.run;
+/** train() with a tracked run: its summary, confusion matrix, checkpoints and final status. */
+async function trainTracked(config: TrainConfig, data: TrainData, o: TrainOptions, run: Run): Promise<TrainResult> {
   try {
     const r = await trainLoop(config, data, o);
     run.summary = {

@@ -38,14 +38,19 @@ function graph(backend: Backend, m = 2, k = 3, n = 2) {
   return { x, w, h, a, r, c, y, loss: sum(y) };
 }
 
+/** The graph on the plain reference backend, backward done, and the same graph on a fresh spy backend. */
+function plainAndSpied() {
+  const plain = graph(referenceBackend);
+  plain.loss.backward();
+  const { backend, released } = spyBackend();
+  return { plain, spied: graph(backend), backend, released };
+}
+
 const values = (ts: Record<string, Tensor>) => Object.fromEntries(Object.entries(ts).map(([k, t]) => [k, [...t.toArray()]]));
 
 describe('backward hands dead gradients back to the backend', () => {
   test('same gradients and untouched forward values, leaf grads and seed', () => {
-    const plain = graph(referenceBackend);
-    plain.loss.backward();
-    const { backend, released } = spyBackend();
-    const spied = graph(backend);
+    const { plain, spied, backend, released } = plainAndSpied();
     const seed = tensor([1], [], { backend });
     const { loss, ...held } = spied;
     spied.y.backward(tensor([1, 1, 1, 1], undefined, { backend }));   // y is [4]
@@ -85,10 +90,7 @@ for (const name of BACKENDS) {
 
 describe('backward({ releaseGraph: true })', () => {
   test('hands back the intermediate values; leaves, the root, the seed and .grad stay; reading a released value says why', () => {
-    const plain = graph(referenceBackend);
-    plain.loss.backward();
-    const { backend, released } = spyBackend();
-    const g = graph(backend);
+    const { plain, spied: g, released } = plainAndSpied();
     g.loss.backward(undefined, { releaseGraph: true });
     assert.deepEqual(values({ x: g.x, w: g.w, loss: g.loss, gx: g.x.grad!, gw: g.w.grad! }),
       values({ x: plain.x, w: plain.w, loss: plain.loss, gx: plain.x.grad!, gw: plain.w.grad! }));
