@@ -2,6 +2,7 @@
 // bad input into a JS error naming the op and the shapes, never a crash.
 #pragma once
 #include <napi.h>
+#include <signal.h>
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -24,6 +25,19 @@ inline int64_t numel(const Dims& d) {
   for (auto v : d) n *= v;
   return n;
 }
+
+/** Blocks every signal on this thread for its lifetime, then restores the mask (see run() in dnnl_ops.cc). */
+struct SignalsHeld {
+  sigset_t old;
+  SignalsHeld() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+  }
+  ~SignalsHeld() { pthread_sigmask(SIG_SETMASK, &old, nullptr); }
+  SignalsHeld(const SignalsHeld&) = delete;
+  SignalsHeld& operator=(const SignalsHeld&) = delete;
+};
 
 [[noreturn]] inline void fail(const Napi::Env& env, const std::string& op, const std::string& msg) {
   throw Napi::TypeError::New(env, "native " + op + ": " + msg);

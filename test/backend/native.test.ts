@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { availableBackends, setBackend } from '../../src/backend/index.js';
-import { nativeAddon } from '../../src/backend/native/index.js';
+import { ADDON_PATH, nativeAddon } from '../../src/backend/native/index.js';
 import { conv2d, maxPool2d, mul, sum } from '../../src/autograd/index.js';
 import { crossEntropy } from '../../src/nn/index.js';
 import { LeNet5 } from '../../src/models/index.js';
@@ -129,5 +133,28 @@ describe('native backend', { skip: !hasNative && 'native addon not built' }, () 
     assert.deepEqual([...y], [9, 9, 9, 9]);
     assert.ok(A.cacheStats().size > 0);
     setBackend('reference');
+  });
+
+  test('signals during oneDNN calls do not corrupt memory (a sampling profiler runs beside training)', () => {
+    // oneDNN's JIT sgemm points the stack pointer into the heap; before the addon held signals off
+    // around its calls, this loop died of heap corruption within a few hundred matmuls under --cpu-prof.
+    const dir = mkdtempSync(join(tmpdir(), 'specnet-prof-'));
+    const script = `
+      import { createRequire } from 'node:module';
+      const A = createRequire(import.meta.url)(${JSON.stringify(ADDON_PATH)});
+      const [M, K, N] = [64, 784, 128];
+      for (let i = 0; i < 3000; i++) {
+        const a = new Float32Array(M * K).fill(0.1), b = new Float32Array(K * N).fill(0.2), out = new Float32Array(M * N);
+        A.matmul(a, b, 1, 1, M, K, N, false, true, out);
+        if (Math.abs(out[0] - K * 0.02) > 1e-3) throw new Error('wrong product ' + out[0]);
+      }
+      console.log('survived');`;
+    try {
+      const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', dir, '--input-type=module', '-e', script], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `child exited with ${r.status ?? r.signal}: ${r.stderr}`);
+      assert.match(r.stdout, /survived/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
