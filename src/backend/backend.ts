@@ -166,6 +166,10 @@ export interface Backend {
   // ---- optimizer steps, in place ----
   sgdStep(p: Storage, g: Storage, momentumBuf: Storage | null, o: SgdOptions): void;
   adamStep(p: Storage, g: Storage, m: Storage, v: Storage, o: AdamOptions): void;
+  /** Optional: sgdStep over many parameters in one call (firstStep[i] per parameter, o.firstStep unused). */
+  sgdSteps?(p: Storage[], g: Storage[], momentumBufs: (Storage | null)[], firstStep: boolean[], o: SgdOptions): void;
+  /** Optional: adamStep over many parameters in one call. */
+  adamSteps?(p: Storage[], g: Storage[], m: Storage[], v: Storage[], o: AdamOptions): void;
   rmspropStep(p: Storage, g: Storage, sq: Storage, buf: Storage | null, gAvg: Storage | null, o: RmspropOptions): void;
   adagradStep(p: Storage, g: Storage, sum: Storage, o: AdagradOptions): void;
 }

@@ -1,3 +1,4 @@
+import type { AdamOptions as AdamStepOptions } from '../backend/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Optimizer, type Params } from './optimizer.js';
 
@@ -16,11 +17,17 @@ export class Adam extends Optimizer {
     this.eps = o.eps ?? 1e-8;
     this.weightDecay = o.weightDecay ?? 0;
   }
+  private options(): AdamStepOptions {
+    return { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, decoupled: this.decoupled, step: this.stepCount };
+  }
   protected update(p: Tensor, g: Tensor, i: number): void {
-    p.backend.adamStep(p.storage, g.storage, this.slot(i, 'exp_avg').storage, this.slot(i, 'exp_avg_sq').storage, {
-      lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay,
-      decoupled: this.decoupled, step: this.stepCount,
-    });
+    p.backend.adamStep(p.storage, g.storage, this.slot(i, 'exp_avg').storage, this.slot(i, 'exp_avg_sq').storage, this.options());
+  }
+  protected override updateAll(indices: number[]): void {
+    const B = this.fusedBackend(indices, 'adamSteps');
+    if (!B) return super.updateAll(indices);
+    B.adamSteps!(indices.map((i) => this.params[i].storage), indices.map((i) => this.params[i].grad!.storage),
+      indices.map((i) => this.slot(i, 'exp_avg').storage), indices.map((i) => this.slot(i, 'exp_avg_sq').storage), this.options());
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Backend } from '../backend/backend.js';
 import { fmt } from '../backend/shape.js';
 import { zeros } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -13,7 +14,8 @@ export interface OptimizerState {
 /**
  * Base of every optimizer: holds the parameters (with names, for state dicts),
  * the learning rate, per-parameter state slots and the step count.
- * Subclasses implement `update(p, g, slot)`, one parameter at a time.
+ * Subclasses implement `update(p, g, slot)`, one parameter at a time, and may
+ * override `updateAll` to hand a backend all parameters in one fused call.
  */
 export abstract class Optimizer {
   readonly params: Tensor[];
@@ -44,7 +46,18 @@ export abstract class Optimizer {
   /** One update of every parameter that has a gradient. */
   step(): void {
     this.stepCount++;
-    this.params.forEach((p, i) => { if (p.grad) this.update(p, p.grad, i); });
+    this.updateAll(this.params.flatMap((p, i) => (p.grad ? [i] : [])));
+  }
+
+  /** Updates the parameters at these indices (all have gradients): one at a time unless a subclass fuses them. */
+  protected updateAll(indices: number[]): void {
+    for (const i of indices) this.update(this.params[i], this.params[i].grad!, i);
+  }
+
+  /** The backend shared by the parameters at these indices, if it has the fused step `op`; else null. */
+  protected fusedBackend(indices: number[], op: 'sgdSteps' | 'adamSteps'): Backend | null {
+    const B = indices.length ? this.params[indices[0]].backend : null;
+    return B?.[op] && indices.every((i) => this.params[i].backend === B) ? B : null;
   }
 
   zeroGrad(): void { for (const p of this.params) p.grad = null; }

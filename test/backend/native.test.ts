@@ -9,8 +9,9 @@ import { ADDON_PATH, nativeAddon } from '../../src/backend/native/index.js';
 import { conv2d, maxPool2d, mul, sum } from '../../src/autograd/index.js';
 import { crossEntropy } from '../../src/nn/index.js';
 import { LeNet5 } from '../../src/models/index.js';
-import { SGD } from '../../src/optim/index.js';
+import { Adam, AdamW, type Optimizer, SGD } from '../../src/optim/index.js';
 import { tensor } from '../../src/tensor/create.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import { Generator, manualSeed } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers.js';
 
@@ -109,6 +110,35 @@ describe('native backend', { skip: !hasNative && 'native addon not built' }, () 
     const ref = run('reference'), nat = run('native');
     assert.deepEqual(nat[0], ref[0], 'pooled values');
     assert.deepEqual(nat[1], ref[1], 'gradient');
+  });
+
+  test('the fused optimizer steps over all parameters match the reference backend, one parameter at a time', () => {
+    // sizes: one above the threading threshold (split between threads mid-tensor), odd sizes, and one
+    // parameter that gets its first gradient only at the second step (its momentum buffer starts then)
+    const sizes = [40001, 7, 300, 1];
+    const makers: [string, (p: [string, Tensor][]) => Optimizer][] = [
+      ['sgd momentum', (p) => new SGD(p, { lr: 0.05, momentum: 0.9, dampening: 0.3, weightDecay: 0.01 })],
+      ['sgd nesterov', (p) => new SGD(p, { lr: 0.05, momentum: 0.8, nesterov: true })],
+      ['sgd plain', (p) => new SGD(p, { lr: 0.05 })],
+      ['adam', (p) => new Adam(p, { lr: 0.01, weightDecay: 0.1 })],
+      ['adamw', (p) => new AdamW(p, { lr: 0.01 })],
+    ];
+    for (const [label, make] of makers) {
+      const run = (backend: string) => {
+        setBackend(backend);
+        const g = new Generator(3);
+        const params = sizes.map((n, i): [string, Tensor] => [`p${i}`, tensor(Float32Array.from({ length: n }, () => g.normal()), [n], { requiresGrad: true })]);
+        const opt = make(params);
+        for (let step = 0; step < 3; step++) {
+          params.forEach(([, p], i) => { p.grad = i === 3 && step === 0 ? null : tensor(Float32Array.from({ length: p.size }, () => g.normal()), p.shape); });
+          opt.step();
+        }
+        return params.map(([, p]) => p.toArray());
+      };
+      const ref = run('reference'), nat = run('native');
+      ref.forEach((r, i) => assertClose(nat[i], r, { rtol: 1e-5, atol: 1e-6 }, `${label}: p${i}`));
+    }
+    setBackend('reference');
   });
 
   test('bad input to the addon throws a JS error naming the op and the shapes', () => {

@@ -37,8 +37,8 @@ interface Addon {
   binary(op: number, a: Float32Array, as: number[], b: Float32Array, bs: number[], os: number[], out: Float32Array): void;
   softmax(x: Float32Array, rows: number, cols: number, log: boolean, y: Float32Array): void;
   softmaxBackward(gy: Float32Array, y: Float32Array, rows: number, cols: number, log: boolean, gx: Float32Array): void;
-  sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array | null, lr: number, mu: number, damp: number, nesterov: boolean, wd: number, first: boolean): void;
-  adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: boolean, step: number): void;
+  sgdSteps(p: Float32Array[], g: Float32Array[], buf: (Float32Array | null)[], first: boolean[], lr: number, mu: number, damp: number, nesterov: boolean, wd: number): void;
+  adamSteps(p: Float32Array[], g: Float32Array[], m: Float32Array[], v: Float32Array[], lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: boolean, step: number): void;
   rmspropStep(p: Float32Array, g: Float32Array, sq: Float32Array, buf: Float32Array | null, gAvg: Float32Array | null, lr: number, alpha: number, eps: number, wd: number, mu: number): void;
   adagradStep(p: Float32Array, g: Float32Array, sum: Float32Array, lr: number, eps: number, wd: number, lrDecay: number, step: number): void;
 }
@@ -127,6 +127,11 @@ export function loadNativeBackend(): Backend {
   addonRef = A;
   A.setNumThreads(Number(process.env.SPECNET_NUM_THREADS) || physicalCores());
   const R = referenceBackend;
+  // the optimizers' fused steps: one call (one thread team) for all the parameters of a model
+  const sgdSteps: NonNullable<Backend['sgdSteps']> = (p, g, bufs, first, o) =>
+    A.sgdSteps(p.map(raw), g.map(raw), bufs.map((b) => (b ? raw(b) : null)), first, o.lr, o.momentum, o.dampening, o.nesterov, o.weightDecay);
+  const adamSteps: NonNullable<Backend['adamSteps']> = (p, g, m, v, o) =>
+    A.adamSteps(p.map(raw), g.map(raw), m.map(raw), v.map(raw), o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.decoupled, o.step);
   loaded = {
     ...R,
     name: 'native',
@@ -268,8 +273,9 @@ export function loadNativeBackend(): Backend {
       A.stftFrames(signal, pad, nFft, hop, frames, window, power, o);
       return o;
     },
-    sgdStep(p, g, buf, o) { A.sgdStep(raw(p), raw(g), buf ? raw(buf) : null, o.lr, o.momentum, o.dampening, o.nesterov, o.weightDecay, o.firstStep); },
-    adamStep(p, g, m, v, o) { A.adamStep(raw(p), raw(g), raw(m), raw(v), o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.decoupled, o.step); },
+    sgdStep: (p, g, buf, o) => sgdSteps([p], [g], [buf], [o.firstStep], o),
+    adamStep: (p, g, m, v, o) => adamSteps([p], [g], [m], [v], o),
+    sgdSteps, adamSteps,
     rmspropStep(p, g, sq, buf, gAvg, o) { A.rmspropStep(raw(p), raw(g), raw(sq), buf ? raw(buf) : null, gAvg ? raw(gAvg) : null, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum); },
     adagradStep(p, g, sum, o) { A.adagradStep(raw(p), raw(g), raw(sum), o.lr, o.eps, o.weightDecay, o.lrDecay, o.step); },
   };
