@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { availableBackends, setBackend, type Backend } from '../src/backend/index.js';
+import { nativeSettings } from '../src/backend/native/index.js';
 import { gradcheck, type GradcheckOptions } from '../src/autograd/index.js';
 import { tensor } from '../src/tensor/create.js';
 import { Generator } from '../src/tensor/random.js';
 import type { Tensor } from '../src/tensor/tensor.js';
+
+// the tests' tensors are small: send them to the native kernels, not to the reference loops that
+// the native backend uses for tiny tensors (a test below checks that path with the default limit)
+nativeSettings.smallOpLimit = 0;
 
 /** Every backend that loads here; each op test runs once per backend with the same expectations. */
 export const BACKENDS = availableBackends();

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { availableBackends, setBackend } from '../../src/backend/index.js';
-import { ADDON_PATH, nativeAddon } from '../../src/backend/native/index.js';
-import { conv2d, maxPool2d, mul, sum } from '../../src/autograd/index.js';
+import { ADDON_PATH, nativeAddon, nativeSettings } from '../../src/backend/native/index.js';
+import { add, conv2d, maxPool2d, mul, relu, sum } from '../../src/autograd/index.js';
 import { crossEntropy } from '../../src/nn/index.js';
 import { LeNet5 } from '../../src/models/index.js';
 import { Adam, AdamW, type Optimizer, SGD } from '../../src/optim/index.js';
@@ -139,6 +139,38 @@ describe('native backend', { skip: !hasNative && 'native addon not built' }, () 
       ref.forEach((r, i) => assertClose(nat[i], r, { rtol: 1e-5, atol: 1e-6 }, `${label}: p${i}`));
     }
     setBackend('reference');
+  });
+
+  test('tensors of at most smallOpLimit values take the reference loops, with the same results', () => {
+    const saved = nativeSettings.smallOpLimit;
+    const A = nativeAddon()!;
+    const calls: string[] = [];
+    const spied = ['binary', 'reduce', 'sumMiddle', 'relu', 'reluBackward'] as const;
+    const originals = spied.map((k) => A[k]);
+    spied.forEach((k, i) => { (A as unknown as Record<string, unknown>)[k] = (...args: unknown[]) => { calls.push(k); return (originals[i] as (...a: unknown[]) => unknown)(...args); }; });
+    try {
+      const run = (backend: string, limit: number) => {
+        setBackend(backend);
+        nativeSettings.smallOpLimit = limit;
+        const g = new Generator(5);
+        const x = tensor(Float32Array.from({ length: 12 }, () => g.normal()), [4, 3], { requiresGrad: true });
+        const b = tensor([0.5, -1, 2], [3], { requiresGrad: true });
+        const loss = sum(mul(relu(add(x, b)), 0.25));
+        loss.backward();
+        return [loss.toArray(), x.grad!.toArray(), b.grad!.toArray()];
+      };
+      const ref = run('reference', 0);
+      calls.splice(0);
+      const small = run('native', 512);
+      assert.equal(calls.join(', '), '', 'no addon call for 12 values');
+      const kernels = run('native', 0);
+      assert.ok(calls.includes('binary') && calls.includes('relu'), `the kernels ran: ${calls.join(', ')}`);
+      ref.forEach((r, i) => { assertClose(small[i], r, {}, `reference loops ${i}`); assertClose(kernels[i], r, {}, `kernels ${i}`); });
+    } finally {
+      spied.forEach((k, i) => { (A as unknown as Record<string, unknown>)[k] = originals[i]; });
+      nativeSettings.smallOpLimit = saved;
+      setBackend('reference');
+    }
   });
 
   test('bad input to the addon throws a JS error naming the op and the shapes', () => {

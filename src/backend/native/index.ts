@@ -66,6 +66,13 @@ const ELTWISE: Partial<Record<UnaryOp, number>> = { elu: 1, sigmoid: 2, tanh: 3,
 const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'gt', 'lt', 'ge', 'le'];
 const REDUCE = { sum: 0, max: 1, min: 2 };
 
+/**
+ * smallOpLimit: element-wise ops and reductions on at most this many values stay on the reference
+ * loops: a call into the addon costs about 2-3 µs however small the tensor (a scalar multiply: 3 µs
+ * native, 0.1 µs in JavaScript), and the two break even near 600 values. A loss's scalar arithmetic
+ * is all below it. The tests set it to 0, so that their small tensors exercise the native kernels.
+ */
+export const nativeSettings = { smallOpLimit: 512 };
 const convArgs = (p: Conv2dParams): number[] => [p.stride[0], p.stride[1], ...p.padding, p.dilation[0], p.dilation[1], p.groups];
 const poolArgs = (p: Pool2dParams): number[] => [p.kernel[0], p.kernel[1], p.stride[0], p.stride[1], p.padding[0], p.padding[1]];
 /**
@@ -139,6 +146,7 @@ export function loadNativeBackend(): Backend {
     release: (x) => recycle(raw(x)),
     trim: () => { pool.clear(); pooledBytes = 0; },
     unary(op, x, a = 0, b = 0) {
+      if (x.size <= nativeSettings.smallOpLimit) return R.unary(op, x, a, b);
       if (op === 'relu' || op === 'leaky_relu') {
         const y = out(x.size);
         A.relu(raw(x), y, op === 'relu' ? 0 : a);
@@ -151,6 +159,7 @@ export function loadNativeBackend(): Backend {
       return wrap(y);
     },
     unaryBackward(op, x, y, gy, a = 0, b = 0) {
+      if (x.size <= nativeSettings.smallOpLimit) return R.unaryBackward(op, x, y, gy, a, b);
       if (op === 'relu' || op === 'leaky_relu') {
         const gx = out(x.size);
         A.reluBackward(raw(x), raw(gy), gx, op === 'relu' ? 0 : a);
@@ -164,12 +173,13 @@ export function loadNativeBackend(): Backend {
     },
     binary(op, a, aShape, b, bShape) {
       const os = broadcastShapes(aShape, bShape, op);
+      if (numel(os) <= nativeSettings.smallOpLimit) return R.binary(op, a, aShape, b, bShape);
       const o = out(numel(os));
       A.binary(BINARY.indexOf(op), raw(a), arr(aShape), raw(b), arr(bShape), os, o);
       return wrap(o);
     },
     expand(x, xShape, outShape) {
-      if (outShape.length === 0) return R.expand(x, xShape, outShape);
+      if (outShape.length === 0 || numel(outShape) <= nativeSettings.smallOpLimit) return R.expand(x, xShape, outShape);
       // a broadcasting multiply by one: the same strided loop as the binary ops, exact for every value
       const o = out(numel(outShape));
       A.binary(BINARY.indexOf('mul'), raw(x), arr(xShape), ONE, [1], arr(outShape), o);
@@ -177,7 +187,7 @@ export function loadNativeBackend(): Backend {
     },
     reduce(op, x, shape, axes) {
       // oneDNN refuses a reduction that reduces nothing (every reduced axis has size 1)
-      if (shape.length === 0 || numel(shape) === 0 || axes.every((a) => shape[a] === 1)) return R.reduce(op, x, shape, axes);
+      if (shape.length === 0 || numel(shape) <= nativeSettings.smallOpLimit || axes.every((a) => shape[a] === 1)) return R.reduce(op, x, shape, axes);
       const os = shape.map((d, i) => (axes.includes(i) ? 1 : d));
       const o = out(numel(os));
       const block = op === 'sum' ? middleBlock(shape, axes) : null;
