@@ -27,7 +27,7 @@ const featuresSchema = z.strictObject({
   placement: z.enum(['center', 'random']), nFft: positiveInt, hopLength: positiveInt, nMels: positiveInt,
   fMin: z.number().nonnegative(), fMax: z.number().positive().nullable(), melScale: z.enum(['htk', 'slaney']),
   melNorm: z.enum(['slaney']).nullable(), topDb: z.number().positive(), noiseFloorPercentile: z.number().min(0).max(100).nullable(), height: positiveInt, width: positiveInt,
-  interpolation: z.enum(['bilinear', 'area']), normalize: z.enum(['minmax', 'standard', 'band']),
+  interpolation: z.enum(['bilinear', 'area']), normalize: z.enum(['minmax', 'standard', 'band']), speakerNorm: z.boolean(),
   /** The settings of the "bilateral" variant of the experiment. */
   bilateral,
 }).partial();

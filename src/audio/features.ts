@@ -48,6 +48,12 @@ export interface FeatureConfig {
   normalize: Normalization;
   /** Bilateral filter applied to the normalised image; null: raw. */
   bilateral: BilateralOptions | null;
+  /**
+   * Speaker-level mean normalisation, after all the above, over a dataset (see normalizeBySpeaker):
+   * each band minus that band's mean over all of the speaker's recordings. Needs several
+   * recordings of a speaker, unlabelled, at test time too.
+   */
+  speakerNorm: boolean;
 }
 
 export const DEFAULT_FEATURES: FeatureConfig = {
@@ -70,6 +76,7 @@ export const DEFAULT_FEATURES: FeatureConfig = {
   interpolation: 'area',
   normalize: 'minmax',
   bilateral: null,
+  speakerNorm: false,
 };
 
 /** The bilateral settings of the experiment's "bilateral" variant (on [0, 1] images). */
@@ -192,4 +199,51 @@ export function normalizeImage(img: Float32Array, mode: Normalization, width = i
     for (let i = 0; i < n; i++) img[i] = (img[i] - mean) * scale;
   }
   return img;
+}
+
+/** A column (time frame) of a [0, 1] image is speech, not padding, when its mean exceeds this. */
+const LIVE_COLUMN_MEAN = 0.05;
+
+/**
+ * Speaker-level spectral mean normalisation (the image form of per-speaker cepstral mean
+ * normalisation, as Kaldi's apply-cmvn does per speaker), in place on images [count, height, width]
+ * in [0, 1]: for each speaker (groups[i] names image i's), the mean of every row (frequency band)
+ * over the live columns of all that speaker's images is subtracted from those columns; then each
+ * image is scaled to [0, 1] over its live columns, and its padding columns set to 0. What a
+ * speaker's voice and microphone add to every recording (a fixed colouring of each band) cancels,
+ * while the word's own shape stays: the mean comes from many words, not the one in the image.
+ */
+export function normalizeBySpeaker(images: Float32Array, height: number, width: number, groups: readonly string[]): Float32Array {
+  const size = height * width;
+  if (groups.length * size !== images.length) throw new RangeError(`normalizeBySpeaker: ${groups.length} speaker names for ${images.length / size} images`);
+  const liveColumns = (img: Float32Array): boolean[] => Array.from({ length: width }, (_, c) => {
+    let s = 0;
+    for (let r = 0; r < height; r++) s += img[r * width + c];
+    return s / height > LIVE_COLUMN_MEAN;
+  });
+  const bySpeaker = new Map<string, number[]>();
+  groups.forEach((g, i) => { let list = bySpeaker.get(g); if (!list) bySpeaker.set(g, list = []); list.push(i); });
+  for (const members of bySpeaker.values()) {
+    const imgs = members.map((i) => images.subarray(i * size, (i + 1) * size));
+    const live = imgs.map(liveColumns);
+    const sum = new Float64Array(height), count = new Float64Array(height);
+    imgs.forEach((img, k) => {
+      for (let c = 0; c < width; c++) if (live[k][c]) for (let r = 0; r < height; r++) { sum[r] += img[r * width + c]; count[r]++; }
+    });
+    imgs.forEach((img, k) => {
+      let lo = Infinity, hi = -Infinity;
+      for (let c = 0; c < width; c++) {
+        if (!live[k][c]) continue;
+        for (let r = 0; r < height; r++) {
+          const v = img[r * width + c] - sum[r] / (count[r] || 1);
+          img[r * width + c] = v;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+      }
+      const scale = hi > lo ? 1 / (hi - lo) : 0;
+      for (let c = 0; c < width; c++) for (let r = 0; r < height; r++) img[r * width + c] = live[k][c] ? (img[r * width + c] - lo) * scale : 0;
+    });
+  }
+  return images;
 }

@@ -330,6 +330,9 @@ function countWavs(dir: string): number {
   return readdirSync(dir, { recursive: true }).filter((f) => String(f).toLowerCase().endsWith('.wav')).length;
 }
 
+/** Recordings of one speaker that speaker normalisation needs at predict time (measured: docs/EXPERIMENTS.md). */
+const SPEAKER_NORM_MIN_FILES = 5;
+
 program.command('predict')
   .description('classify WAV files with a trained checkpoint (using its own preprocessing)')
   .requiredOption('--checkpoint <file>', 'a best.safetensors or last.safetensors from specnet train')
@@ -337,6 +340,10 @@ program.command('predict')
   .option('--json', 'one JSON object per file')
   .action(async (files: string[], o: { checkpoint: string; json?: boolean }) => {
     const m = loadTrainedModel(resolve(o.checkpoint));
+    if (m.features.speakerNorm && files.length < SPEAKER_NORM_MIN_FILES) {
+      console.error(`specnet predict: warning: this checkpoint normalises per speaker (features.speakerNorm), and the ${files.length} file(s) given are taken as one speaker's; ` +
+        `with fewer than ${SPEAKER_NORM_MIN_FILES} recordings of the speaker it is much less accurate (FSDD george: 38% with 1 file, 84% with 5; docs/EXPERIMENTS.md)`);
+    }
     for (const p of await predictFiles(m, files)) {
       if (o.json) { process.stdout.write(JSON.stringify(p) + '\n'); continue; }
       const top = Object.entries(p.probabilities).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([c, v]) => `${c} ${(100 * v).toFixed(1)}%`).join(', ');

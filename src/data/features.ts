@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { featureKey, type FeatureConfig } from '../audio/features.js';
+import { featureKey, normalizeBySpeaker, type FeatureConfig } from '../audio/features.js';
 import { writeFileAtomic } from '../util/fs.js';
 import type { Recording } from './audio_datasets.js';
 
@@ -46,7 +46,15 @@ function filesHash(recs: Recording[]): string {
  * reuses a stale cache. Files that cannot be decoded are skipped and listed in `failed`.
  */
 export async function extractAll(recs: Recording[], config: FeatureConfig, o: ExtractOptions = {}): Promise<FeatureSet> {
-  const key = featureKey(config);
+  if (config.speakerNorm && config.normalize === 'standard') throw new RangeError("features.speakerNorm needs images in [0, 1]: set features.normalize to 'minmax' or 'band', not 'standard'");
+  const set = await extractEach(recs, config, o);
+  if (config.speakerNorm) normalizeBySpeaker(set.images, config.height, config.width, set.kept.map((r) => r.speaker));
+  return set;
+}
+
+/** extractAll without the dataset-level step: each recording's image on its own (what the cache holds). */
+async function extractEach(recs: Recording[], config: FeatureConfig, o: ExtractOptions): Promise<FeatureSet> {
+  const key = featureKey({ ...config, speakerNorm: false });
   const size = config.height * config.width;
   const cachePath = o.cacheDir ? join(o.cacheDir, `features-${key}-${filesHash(recs)}.bin`) : null;
   if (cachePath && existsSync(cachePath)) {

@@ -1,4 +1,4 @@
-import { DEFAULT_FEATURES, extractFeatures, type FeatureConfig } from '../audio/features.js';
+import { DEFAULT_FEATURES, extractFeatures, normalizeBySpeaker, type FeatureConfig } from '../audio/features.js';
 import { readWav } from '../audio/wav.js';
 import { scanDataset } from '../data/audio_datasets.js';
 import { extractAll } from '../data/features.js';
@@ -27,18 +27,25 @@ export function loadTrainedModel(path: string): LoadedModel {
 
 export interface Prediction { file: string; label: string; index: number; probabilities: Record<string, number> }
 
-/** Class probabilities of WAV files with the checkpoint's own preprocessing. */
+/**
+ * Class probabilities of WAV files with the checkpoint's own preprocessing. A checkpoint trained
+ * with features.speakerNorm normalises the files of one call together, as one speaker's: give
+ * several recordings of the speaker (with one file, its own band means are subtracted).
+ */
 export async function predictFiles(m: LoadedModel, files: string[]): Promise<Prediction[]> {
-  const out: Prediction[] = [];
-  for (const file of files) {
+  const { height, width } = m.features;
+  const images = new Float32Array(files.length * height * width);
+  for (const [i, file] of files.entries()) {
     const a = readWav(file);
-    const img = await extractFeatures(a.samples, a.sampleRate, m.features);
-    const p = m.model.predict(tensor(img, [1, m.features.height, m.features.width, 1])).softmax(-1).toArray();
-    let best = 0;
-    for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
-    out.push({ file, label: m.classes[best], index: best, probabilities: Object.fromEntries(m.classes.map((c, i) => [c, p[i]])) });
+    images.set(await extractFeatures(a.samples, a.sampleRate, m.features), i * height * width);
   }
-  return out;
+  if (m.features.speakerNorm) normalizeBySpeaker(images, height, width, files.map(() => 'speaker'));
+  return files.map((file, i) => {
+    const p = m.model.predict(tensor(images.slice(i * height * width, (i + 1) * height * width), [1, height, width, 1])).softmax(-1).toArray();
+    let best = 0;
+    for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
+    return { file, label: m.classes[best], index: best, probabilities: Object.fromEntries(m.classes.map((c, k) => [c, p[k]])) };
+  });
 }
 
 /** Evaluate a checkpoint on every recording of a dataset folder (or only some speakers). */

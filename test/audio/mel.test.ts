@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { logMelSpectrogram, melSpectrogram, normalizeImage, subtractNoiseFloor } from '../../src/audio/features.js';
+import { logMelSpectrogram, melSpectrogram, normalizeBySpeaker, normalizeImage, subtractNoiseFloor } from '../../src/audio/features.js';
 import { hzToMel, melFilterbank, melToHz } from '../../src/audio/mel.js';
 import { stft } from '../../src/audio/stft.js';
 import { readWav } from '../../src/audio/wav.js';
@@ -83,6 +83,24 @@ test('image normalisation: minmax to [0, 1], standard to mean 0 and std 1, band 
   assert.deepEqual(b.subarray(0, w), b.subarray(w, 2 * w), 'the constant offset between rows 0 and 1 is gone');
   // rows after mean removal: [-1.5 -0.5 0.5 1.5] twice, [-2 2 -2 2]; then minmax over [-2, 2]
   assert.deepEqual([...b], [0.125, 0.375, 0.625, 0.875, 0.125, 0.375, 0.625, 0.875, 0, 1, 0, 1]);
+});
+
+test('speaker normalisation: a speaker\'s constant band colouring cancels; padding stays 0; the word\'s shape stays', () => {
+  // 2 bands × 4 frames; frame 3 is padding (column mean 0). Two words A and B.
+  const A = [0.2, 0.6, 0.4, 0, 0.8, 0.4, 0.6, 0];
+  const B = [0.6, 0.2, 0.4, 0, 0.4, 0.8, 0.6, 0];
+  // speaker "s" says A and B; speaker "t" says them with band 0 louder by 0.1 and band 1 quieter by 0.1
+  const colour = (img: number[]) => img.map((v, i) => (i % 4 === 3 ? 0 : v + (i < 4 ? 0.1 : -0.1)));
+  const images = Float32Array.from([...A, ...B, ...colour(A), ...colour(B)]);
+  normalizeBySpeaker(images, 2, 4, ['s', 's', 't', 't']);
+  const img = (k: number) => [...images.subarray(k * 8, (k + 1) * 8)].map((v) => +v.toFixed(5));
+  assert.deepEqual(img(2), img(0), 'word A of speaker t = word A of speaker s');
+  assert.deepEqual(img(3), img(1), 'word B likewise');
+  assert.notDeepEqual(img(0), img(1), 'the two words still differ');
+  // speaker s: band means over the live frames (A and B together) are 0.4 and 0.6;
+  // A minus them: [-0.2 0.2 0] and [0.2 -0.2 0], scaled over [-0.2, 0.2]
+  assert.deepEqual(img(0), [0, 1, 0.5, 0, 1, 0, 0.5, 0]);
+  assert.throws(() => normalizeBySpeaker(new Float32Array(8), 2, 4, ['s', 't']), /2 speaker names for 1 images/);
 });
 
 test('noise floor: each band loses its percentile over the live frames, padding and noise go to 0', () => {
