@@ -32,10 +32,18 @@ int main(int argc, char** argv) {
   primitive_attr attr; attr.set_scratchpad_mode(scratchpad_mode::user);
   std::vector<std::shared_ptr<void>> keep;
   auto mk = [&](memory::desc d) { auto m = std::make_shared<memory>(d, eng); keep.push_back(m); return m; };
+  auto slow = [](const char* impl, bool sseToo) { std::string i(impl); return i.find("ref") != std::string::npos || (sseToo && i.find("sse") != std::string::npos); };
+  // every backward-data implementation of pd, reading diffDst and writing diffSrc
+  auto addBackwardData = [&](convolution_backward_data::primitive_desc pd, const std::string& label, memory* diffDst, memory* diffSrc) {
+    do { if (slow(pd.impl_info_str(), false)) continue;
+      auto w = mk(pd.weights_desc()), sp = mk(pd.scratchpad_desc()); auto p = std::make_shared<convolution_backward_data>(pd); keep.push_back(p);
+      cands.push_back({label + pd.impl_info_str(), [&s, p, w, sp, diffDst, diffSrc] { p->execute(s, {{DNNL_ARG_DIFF_DST, *diffDst}, {DNNL_ARG_WEIGHTS, *w}, {DNNL_ARG_DIFF_SRC, *diffSrc}, {DNNL_ARG_SCRATCHPAD, *sp}}); s.wait(); }});
+    } while (pd.next_impl());
+  };
   // forward: each impl in nhwc
   convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, xm, wa, memory::desc(), ym, st, pad, pad);
   convolution_forward::primitive_desc fpd(fd, attr, eng); auto fpd0 = fpd;
-  do { if (std::string(fpd.impl_info_str()).find("ref") != std::string::npos || std::string(fpd.impl_info_str()).find("sse") != std::string::npos) continue;
+  do { if (slow(fpd.impl_info_str(), true)) continue;
     auto w = mk(fpd.weights_desc()), sp = mk(fpd.scratchpad_desc()); auto p = std::make_shared<convolution_forward>(fpd); keep.push_back(p);
     cands.push_back({"F  nhwc " + std::string(fpd.impl_info_str()), [&s, p, w, sp, &xu, &yu] { p->execute(s, {{DNNL_ARG_SRC, xu}, {DNNL_ARG_WEIGHTS, *w}, {DNNL_ARG_DST, yu}, {DNNL_ARG_SCRATCHPAD, *sp}}); s.wait(); }});
   } while (fpd.next_impl());
@@ -51,18 +59,10 @@ int main(int argc, char** argv) {
     convolution_forward::desc hd(prop_kind::forward_training, algorithm::convolution_direct, ym, wta, memory::desc(), xm, st, pad, pad);
     convolution_forward::primitive_desc hpd(hd, eng);
     convolution_backward_data::desc bd(algorithm::convolution_direct, ym, wta, xm, st, pad, pad);
-    convolution_backward_data::primitive_desc bpd(bd, attr, eng, hpd);
-    do { if (std::string(bpd.impl_info_str()).find("ref") != std::string::npos) continue;
-      auto w = mk(bpd.weights_desc()), sp = mk(bpd.scratchpad_desc()); auto p = std::make_shared<convolution_backward_data>(bpd); keep.push_back(p);
-      cands.push_back({"F  as-BD " + std::string(bpd.impl_info_str()), [&s, p, w, sp, &xu, &yu] { p->execute(s, {{DNNL_ARG_DIFF_DST, xu}, {DNNL_ARG_WEIGHTS, *w}, {DNNL_ARG_DIFF_SRC, yu}, {DNNL_ARG_SCRATCHPAD, *sp}}); s.wait(); }});
-    } while (bpd.next_impl());
+    addBackwardData(convolution_backward_data::primitive_desc(bd, attr, eng, hpd), "F  as-BD ", &xu, &yu);
   }
   convolution_backward_data::desc bd(algorithm::convolution_direct, xm, wa, ym, st, pad, pad);
-  convolution_backward_data::primitive_desc bpd(bd, attr, eng, fpd0);
-  do { if (std::string(bpd.impl_info_str()).find("ref") != std::string::npos) continue;
-    auto w = mk(bpd.weights_desc()), sp = mk(bpd.scratchpad_desc()); auto p = std::make_shared<convolution_backward_data>(bpd); keep.push_back(p);
-    cands.push_back({"BD nhwc " + std::string(bpd.impl_info_str()), [&s, p, w, sp, &xu, &yu] { p->execute(s, {{DNNL_ARG_DIFF_DST, yu}, {DNNL_ARG_WEIGHTS, *w}, {DNNL_ARG_DIFF_SRC, xu}, {DNNL_ARG_SCRATCHPAD, *sp}}); s.wait(); }});
-  } while (bpd.next_impl());
+  addBackwardData(convolution_backward_data::primitive_desc(bd, attr, eng, fpd0), "BD nhwc ", &yu, &xu);
   if (S == 1 && 2 * P == K - 1) { // bwd data as forward with transposed weights
     auto wta = memory::desc(wtd, dt::f32, tag::any);
     convolution_forward::desc hd(prop_kind::forward_training, algorithm::convolution_direct, ym, wta, memory::desc(), xm, st, pad, pad);
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   }
   convolution_backward_weights::desc wdsc(algorithm::convolution_direct, xm, wa, ym, st, pad, pad);
   convolution_backward_weights::primitive_desc wpd(wdsc, attr, eng, fpd0);
-  do { if (std::string(wpd.impl_info_str()).find("ref") != std::string::npos) continue;
+  do { if (slow(wpd.impl_info_str(), false)) continue;
     auto w = mk(wpd.diff_weights_desc()), sp = mk(wpd.scratchpad_desc()); auto p = std::make_shared<convolution_backward_weights>(wpd); keep.push_back(p);
     cands.push_back({"BW nhwc " + std::string(wpd.impl_info_str()), [&s, p, w, sp, &xu, &yu] { p->execute(s, {{DNNL_ARG_DIFF_DST, yu}, {DNNL_ARG_SRC, xu}, {DNNL_ARG_DIFF_WEIGHTS, *w}, {DNNL_ARG_SCRATCHPAD, *sp}}); s.wait(); }});
   } while (wpd.next_impl());

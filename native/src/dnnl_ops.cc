@@ -82,17 +82,22 @@ static std::string key(const char* op, std::initializer_list<Dims> parts) {
 }
 
 /**
- * Run a primitive, with the scratchpad, and wait. Signals are held off meanwhile: oneDNN's JIT sgemm
- * kernels point the stack pointer into a heap buffer, so a signal handler that runs then (a sampling
- * profiler's SIGPROF, Ctrl-C's SIGINT, a terminal resize) writes its frame over the heap and corrupts
- * it (oneDNN issue #4845; reproduced here with 2.6.3). The worker threads block signals for good
- * (holdSignalsInWorkers); this thread takes whatever arrived as soon as the primitive returns.
+ * Every primitive runs here, with signals held off, and is waited for: oneDNN's JIT sgemm kernels point
+ * the stack pointer into a heap buffer, so a signal handler that runs meanwhile (a sampling profiler's
+ * SIGPROF, Ctrl-C's SIGINT, a terminal resize) writes its frame over the heap and corrupts it (oneDNN
+ * issue #4845; reproduced here with 2.6.3). OpenMP's workers block signals for good
+ * (holdSignalsInWorkers in addon.cc); this thread takes whatever arrived as soon as the primitive returns.
  */
-static void run(const primitive& p, std::unordered_map<int, memory> args, const memory::desc& scratch) {
-  args.insert({DNNL_ARG_SCRATCHPAD, scratchpad(scratch)});
+static void execute(const primitive& p, const std::unordered_map<int, memory>& args) {
   SignalsHeld held;
   p.execute(strm(), args);
   strm().wait();
+}
+
+/** Run a primitive with the shared scratchpad. */
+static void run(const primitive& p, std::unordered_map<int, memory> args, const memory::desc& scratch) {
+  args.insert({DNNL_ARG_SCRATCHPAD, scratchpad(scratch)});
+  execute(p, args);
 }
 
 #define GUARD_BEGIN try {
@@ -152,8 +157,7 @@ struct ReorderIn {
     memory m(user, eng(), p);
     if (!needed) return m;
     memory b = shared ? shared->get(want) : kept;
-    SignalsHeld held;
-    toPrim.execute(strm(), m, b);
+    execute(toPrim, {{DNNL_ARG_FROM, m}, {DNNL_ARG_TO, b}});
     return b;
   }
 };
@@ -337,11 +341,7 @@ static Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
                                        {DNNL_ARG_DIFF_WEIGHTS, e.needsReorder ? e.gw : gwUser}};
   if (bias) args.insert({DNNL_ARG_DIFF_BIAS, memory(e.pd.diff_bias_desc(), eng(), gb)});
   run(e.prim, args, e.pd.scratchpad_desc());
-  if (e.needsReorder) {
-    SignalsHeld held;
-    e.toUser.execute(strm(), e.gw, gwUser);
-    strm().wait();
-  }
+  if (e.needsReorder) execute(e.toUser, {{DNNL_ARG_FROM, e.gw}, {DNNL_ARG_TO, gwUser}});
   GUARD_END(op, "x " + fmt(xs) + ", w " + fmt(ws))
   return info.Env().Undefined();
 }

@@ -221,9 +221,10 @@ static Napi::Value SgdSteps(const Napi::CallbackInfo& info) {
   auto ps = f32List(info, 0, op, "p", &n);
   auto gs = f32List(info, 1, op, "g", &n);
   auto bufs = f32List(info, 2, op, "buf", &n, true);
-  if (!info[3].IsArray() || info[3].As<Napi::Array>().Length() != n.size()) fail(info.Env(), op, "firstStep must be an array with one flag per tensor");
+  if (info.Length() < 4 || !info[3].IsArray() || info[3].As<Napi::Array>().Length() != n.size()) fail(info.Env(), op, "firstStep must be an array with one flag per tensor");
+  const auto flags = info[3].As<Napi::Array>();
   std::vector<char> firsts(n.size());
-  for (uint32_t k = 0; k < n.size(); k++) firsts[k] = info[3].As<Napi::Array>().Get(k).ToBoolean().Value();
+  for (uint32_t k = 0; k < n.size(); k++) firsts[k] = flags.Get(k).ToBoolean().Value();
   const float lr = num(info, 4, op, "lr"), mu = num(info, 5, op, "momentum"), damp = num(info, 6, op, "dampening");
   const bool nesterov = flag(info, 7);
   const float wd = num(info, 8, op, "weightDecay");

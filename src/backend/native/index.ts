@@ -73,6 +73,7 @@ const REDUCE = { sum: 0, max: 1, min: 2 };
  * is all below it. The tests set it to 0, so that their small tensors exercise the native kernels.
  */
 export const nativeSettings = { smallOpLimit: 512 };
+const small = (n: number): boolean => n <= nativeSettings.smallOpLimit;
 const convArgs = (p: Conv2dParams): number[] => [p.stride[0], p.stride[1], ...p.padding, p.dilation[0], p.dilation[1], p.groups];
 const poolArgs = (p: Pool2dParams): number[] => [p.kernel[0], p.kernel[1], p.stride[0], p.stride[1], p.padding[0], p.padding[1]];
 /**
@@ -146,7 +147,7 @@ export function loadNativeBackend(): Backend {
     release: (x) => recycle(raw(x)),
     trim: () => { pool.clear(); pooledBytes = 0; },
     unary(op, x, a = 0, b = 0) {
-      if (x.size <= nativeSettings.smallOpLimit) return R.unary(op, x, a, b);
+      if (small(x.size)) return R.unary(op, x, a, b);
       if (op === 'relu' || op === 'leaky_relu') {
         const y = out(x.size);
         A.relu(raw(x), y, op === 'relu' ? 0 : a);
@@ -159,7 +160,7 @@ export function loadNativeBackend(): Backend {
       return wrap(y);
     },
     unaryBackward(op, x, y, gy, a = 0, b = 0) {
-      if (x.size <= nativeSettings.smallOpLimit) return R.unaryBackward(op, x, y, gy, a, b);
+      if (small(x.size)) return R.unaryBackward(op, x, y, gy, a, b);
       if (op === 'relu' || op === 'leaky_relu') {
         const gx = out(x.size);
         A.reluBackward(raw(x), raw(gy), gx, op === 'relu' ? 0 : a);
@@ -173,13 +174,13 @@ export function loadNativeBackend(): Backend {
     },
     binary(op, a, aShape, b, bShape) {
       const os = broadcastShapes(aShape, bShape, op);
-      if (numel(os) <= nativeSettings.smallOpLimit) return R.binary(op, a, aShape, b, bShape);
+      if (small(numel(os))) return R.binary(op, a, aShape, b, bShape);
       const o = out(numel(os));
       A.binary(BINARY.indexOf(op), raw(a), arr(aShape), raw(b), arr(bShape), os, o);
       return wrap(o);
     },
     expand(x, xShape, outShape) {
-      if (outShape.length === 0 || numel(outShape) <= nativeSettings.smallOpLimit) return R.expand(x, xShape, outShape);
+      if (outShape.length === 0 || small(numel(outShape))) return R.expand(x, xShape, outShape);
       // a broadcasting multiply by one: the same strided loop as the binary ops, exact for every value
       const o = out(numel(outShape));
       A.binary(BINARY.indexOf('mul'), raw(x), arr(xShape), ONE, [1], arr(outShape), o);
@@ -187,7 +188,7 @@ export function loadNativeBackend(): Backend {
     },
     reduce(op, x, shape, axes) {
       // oneDNN refuses a reduction that reduces nothing (every reduced axis has size 1)
-      if (shape.length === 0 || numel(shape) <= nativeSettings.smallOpLimit || axes.every((a) => shape[a] === 1)) return R.reduce(op, x, shape, axes);
+      if (shape.length === 0 || small(numel(shape)) || axes.every((a) => shape[a] === 1)) return R.reduce(op, x, shape, axes);
       const os = shape.map((d, i) => (axes.includes(i) ? 1 : d));
       const o = out(numel(os));
       const block = op === 'sum' ? middleBlock(shape, axes) : null;
