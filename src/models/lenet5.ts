@@ -2,7 +2,8 @@ import { ShapeError } from '../backend/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { activation } from '../nn/layers/activation.js';
 import { Conv2d } from '../nn/layers/conv.js';
-import { Flatten } from '../nn/layers/dropout.js';
+import { Dropout, Flatten } from '../nn/layers/dropout.js';
+import { BatchNorm2d } from '../nn/layers/norm.js';
 import { Linear } from '../nn/layers/linear.js';
 import { AvgPool2d, MaxPool2d } from '../nn/layers/pool.js';
 import { Module, Sequential } from '../nn/module.js';
@@ -16,6 +17,10 @@ export interface LeNet5Options {
   pooling?: 'max' | 'avg';
   /** Padding of conv1; defaults to 2 for 28×28 inputs (so they act like 32×32), else 0. */
   padding?: number;
+  /** Batch norm after each convolution (before its activation), as in Ioffe & Szegedy's conv nets. */
+  batchNorm?: boolean;
+  /** Dropout probability after fc1's activation (0: none). */
+  dropout?: number;
 }
 
 /**
@@ -30,6 +35,7 @@ export interface LeNet5Options {
  * | fc1..3   | 120, 84, classes    |             |
  *
  * Any input size works: the flatten size 16·h·w is computed from it.
+ * `batchNorm` and `dropout` give the regularised variant registered as `lenet5bn`.
  */
 export class LeNet5 extends Module {
   readonly features: Sequential;
@@ -46,13 +52,14 @@ export class LeNet5 extends Module {
     const h = after(H), w = after(W);
     if (h < 1 || w < 1) throw new ShapeError(`LeNet5: input ${H}×${W} is too small (needs at least ${16 - 2 * pad}×${16 - 2 * pad})`);
     this.flatFeatures = 16 * h * w;
+    const norm = (c: number): Module[] => (o.batchNorm ? [new BatchNorm2d(c)] : []);
     this.features = this.addModule('features', new Sequential(
-      new Conv2d(o.inChannels ?? 1, 6, 5, { padding: pad }), activation(act), pool(),
-      new Conv2d(6, 16, 5), activation(act), pool(),
+      new Conv2d(o.inChannels ?? 1, 6, 5, { padding: pad }), ...norm(6), activation(act), pool(),
+      new Conv2d(6, 16, 5), ...norm(16), activation(act), pool(),
     ));
     this.classifier = this.addModule('classifier', new Sequential(
       new Flatten(),
-      new Linear(this.flatFeatures, 120), activation(act),
+      new Linear(this.flatFeatures, 120), activation(act), ...(o.dropout ? [new Dropout(o.dropout)] : []),
       new Linear(120, 84), activation(act),
       new Linear(84, o.numClasses ?? 10),
     ));

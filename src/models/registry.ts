@@ -14,6 +14,8 @@ const MODELS: Record<string, (o: ModelOptions) => Module> = {
   mlp: (o) => new MLP({ ...o, inFeatures: o.inFeatures ?? (o.inputSize === undefined ? undefined
     : (typeof o.inputSize === 'number' ? o.inputSize ** 2 : o.inputSize[0] * o.inputSize[1]) * (o.inChannels ?? 1)) }),
   lenet5: (o) => new LeNet5(o),
+  // LeNet-5 with batch norm after each convolution and dropout 0.3 after fc1 (for few training speakers; AdaBN adapts it)
+  lenet5bn: (o) => new LeNet5({ batchNorm: true, dropout: 0.3, ...o }),
   resnet18: (o) => resnet18(o),
   resnet_small: (o) => resnetSmall(o),
   resnet8: (o) => resnet8(o),

@@ -46,6 +46,8 @@ export abstract class Module {
 
   /** Children with their names, in registration order. */
   namedChildren(): [string, Module][] { return [...this._children]; }
+  /** This module and every module below it, depth first. */
+  modules(): Module[] { return [this, ...[...this._children.values()].flatMap((c) => c.modules())]; }
 
   /** All parameters of the tree with dotted names (depth-first, registration order). */
   namedParameters(prefix = ''): [string, Tensor][] {

@@ -51,6 +51,6 @@ export function imagesOf(set: FeatureSet): (recs: Recording[]) => ImageData {
     const kept = recs.filter((r) => index.has(r.path));
     const images = new Float32Array(kept.length * size);
     kept.forEach((r, i) => { const k = index.get(r.path)!; images.set(set.images.subarray(k * size, (k + 1) * size), i * size); });
-    return { images, labels: Int32Array.from(kept, (r) => r.label) };
+    return { images, labels: Int32Array.from(kept, (r) => r.label), groups: kept.map((r) => r.speaker) };
   };
 }

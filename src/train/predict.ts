@@ -7,10 +7,15 @@ import type { Module } from '../nn/module.js';
 import { tensor } from '../tensor/create.js';
 import { loadCheckpoint, readCheckpointMeta } from './checkpoint.js';
 import { CheckpointError } from './safetensors.js';
+import { adaptBatchNorm, evaluateAdapted } from './adapt.js';
 import { evaluate } from './trainer.js';
 import type { ClassificationReport } from './metrics.js';
 
-export interface LoadedModel { model: Module; features: FeatureConfig; classes: string[]; name: string }
+export interface LoadedModel {
+  model: Module; features: FeatureConfig; classes: string[]; name: string;
+  /** Trained with train.adaptBatchNorm: batch norm is adapted to the recordings being predicted (AdaBN). */
+  adaptBatchNorm: boolean;
+}
 
 /** A trained model with the preprocessing it was trained on, from a checkpoint. */
 export function loadTrainedModel(path: string): LoadedModel {
@@ -22,7 +27,8 @@ export function loadTrainedModel(path: string): LoadedModel {
   loadCheckpoint(path, model, meta.model);
   model.eval();
   // settings added since the checkpoint was written take their defaults (each new one is off by default)
-  return { model, features: { ...DEFAULT_FEATURES, ...features }, classes, name: meta.model };
+  const adapt = (meta.config as { adaptBatchNorm?: boolean } | undefined)?.adaptBatchNorm === true;
+  return { model, features: { ...DEFAULT_FEATURES, ...features }, classes, name: meta.model, adaptBatchNorm: adapt };
 }
 
 export interface Prediction { file: string; label: string; index: number; probabilities: Record<string, number> }
@@ -30,7 +36,8 @@ export interface Prediction { file: string; label: string; index: number; probab
 /**
  * Class probabilities of WAV files with the checkpoint's own preprocessing. A checkpoint trained
  * with features.speakerNorm normalises the files of one call together, as one speaker's: give
- * several recordings of the speaker (with one file, its own band means are subtracted).
+ * several recordings of the speaker (with one file, its own band means are subtracted). One
+ * trained with train.adaptBatchNorm likewise adapts its batch norm to the files of one call.
  */
 export async function predictFiles(m: LoadedModel, files: string[]): Promise<Prediction[]> {
   const { height, width } = m.features;
@@ -40,6 +47,7 @@ export async function predictFiles(m: LoadedModel, files: string[]): Promise<Pre
     images.set(await extractFeatures(a.samples, a.sampleRate, m.features), i * height * width);
   }
   if (m.features.speakerNorm) normalizeBySpeaker(images, height, width, files.map(() => 'speaker'));
+  if (m.adaptBatchNorm) adaptBatchNorm(m.model, images, height, width);
   return files.map((file, i) => {
     const p = m.model.predict(tensor(images.slice(i * height * width, (i + 1) * height * width), [1, height, width, 1])).softmax(-1).toArray();
     let best = 0;
@@ -55,7 +63,8 @@ export async function evaluateDataset(m: LoadedModel, root: string, o: { speaker
   const recs = o.speakers ? ds.recordings.filter((r) => o.speakers!.includes(r.speaker)) : ds.recordings;
   if (recs.length === 0) throw new CheckpointError(`${root}: no recordings${o.speakers ? ` of speakers ${o.speakers.join(', ')}` : ''}`);
   const set = await extractAll(recs, m.features, { cacheDir: o.cacheDir });
-  const { predictions: _p, ...r } = evaluate(m.model, { images: set.images, labels: set.labels }, m.features.height, m.features.width, m.classes.length);
+  const d = { images: set.images, labels: set.labels, groups: set.kept.map((r) => r.speaker) };
+  const { predictions: _p, ...r } = (m.adaptBatchNorm ? evaluateAdapted : evaluate)(m.model, d, m.features.height, m.features.width, m.classes.length);
   void _p;
   return { ...r, count: set.labels.length, failed: set.failed.length };
 }

@@ -10,6 +10,7 @@ import type { Module } from '../nn/module.js';
 import { Adagrad, Adam, AdamW, clipGradNorm, CosineAnnealingLR, ExponentialLR, LinearWarmupLR, type LRScheduler, type Optimizer, RMSprop, SGD, StepLR } from '../optim/index.js';
 import { tensor } from '../tensor/create.js';
 import { defaultGenerator, Generator, manualSeed } from '../tensor/random.js';
+import { evaluateAdapted } from './adapt.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { classificationReport, type ClassificationReport } from './metrics.js';
 import type { Run } from '../track/tracker.js';
@@ -36,16 +37,22 @@ export interface TrainConfig {
   labelSmoothing: number;
   /** Clip the global gradient norm (0: off). */
   clipNorm: number;
+  /**
+   * AdaBN at test time: before a speaker's recordings are predicted, every batch-norm layer's
+   * statistics are recomputed on that speaker's recordings (see adapt.ts). Needs several of
+   * them, unlabelled; no effect on a model without batch norm.
+   */
+  adaptBatchNorm: boolean;
   seed: number;
 }
 
 export const DEFAULT_TRAIN: TrainConfig = {
   model: 'lenet5', epochs: 10, batchSize: 64, optimizer: 'adam', lr: 1e-3, weightDecay: 0, momentum: 0.9,
-  schedule: 'cosine', warmupEpochs: 0, patience: 0, augment: 'none', labelSmoothing: 0, clipNorm: 0, seed: 0,
+  schedule: 'cosine', warmupEpochs: 0, patience: 0, augment: 'none', labelSmoothing: 0, clipNorm: 0, adaptBatchNorm: false, seed: 0,
 };
 
-/** Images [count, height, width] (one channel) with integer labels. */
-export interface ImageData { images: Float32Array; labels: Int32Array }
+/** Images [count, height, width] (one channel) with integer labels, and optionally each image's speaker. */
+export interface ImageData { images: Float32Array; labels: Int32Array; groups?: string[] }
 
 export interface TrainData {
   train: ImageData;
@@ -313,7 +320,7 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
   if (data.test && existsSync(paths.best) && status !== 'stopped') {
     const best = createModel(c.model, modelOptions);
     loadCheckpoint(paths.best, best, c.model);
-    const { predictions: _p, ...report } = evaluate(best, data.test, h, w, numClasses);
+    const { predictions: _p, ...report } = (c.adaptBatchNorm ? evaluateAdapted : evaluate)(best, data.test, h, w, numClasses);
     void _p;
     test = report;
     if (run) logFilters(run, best, data.train.images.subarray(0, size), h, w);

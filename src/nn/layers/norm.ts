@@ -11,14 +11,20 @@ import { Module } from '../module.js';
  *   running ← (1 - momentum)·running + momentum·batch (unbiased variance, as PyTorch);
  * evaluation: normalise with the running statistics.
  */
-class BatchNorm extends Module {
+export class BatchNorm extends Module {
   weight: Tensor;
   bias: Tensor;
   runningMean: Tensor;
   runningVar: Tensor;
   numBatchesTracked: Tensor;
-  constructor(readonly numFeatures: number, readonly rank: number, readonly eps = 1e-5, readonly momentum = 0.1) {
+  /**
+   * Weight of each batch's statistics in the running ones; null: their cumulative average
+   * over every batch since the last reset (PyTorch's momentum=None, what AdaBN uses).
+   */
+  momentum: number | null;
+  constructor(readonly numFeatures: number, readonly rank: number, readonly eps = 1e-5, momentum: number | null = 0.1) {
     super();
+    this.momentum = momentum;
     this.weight = this.addParameter('weight', ones([numFeatures]));
     this.bias = this.addParameter('bias', zeros([numFeatures]));
     this.runningMean = this.addBuffer('running_mean', zeros([numFeatures]));
@@ -38,7 +44,8 @@ class BatchNorm extends Module {
       training: this.training, eps: this.eps, runningMean: this.runningMean, runningVar: this.runningVar, relu,
     });
     if (this.training && r.batchMean && r.batchVar) {
-      const m = this.momentum, n = x.size / this.numFeatures;
+      const n = x.size / this.numFeatures;
+      const m = this.momentum ?? 1 / (this.numBatchesTracked.item() + 1);
       noGrad(() => {
         this.runningMean.storage = add(mul(this.runningMean, 1 - m), mul(r.batchMean!, m)).storage;
         this.runningVar.storage = add(mul(this.runningVar, 1 - m), mul(r.batchVar!, (m * n) / (n - 1))).storage;
@@ -47,14 +54,20 @@ class BatchNorm extends Module {
     }
     return r.y;
   }
+  /** Running statistics back to their initial values (mean 0, variance 1, no batches seen). */
+  resetRunningStats(): void {
+    this.runningMean.storage = zeros([this.numFeatures]).storage;
+    this.runningVar.storage = ones([this.numFeatures]).storage;
+    this.numBatchesTracked.storage = zeros([]).storage;
+  }
   protected override extraRepr(): string { return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}`; }
 }
 
 /** BatchNorm over [N, C]. */
 export class BatchNorm1d extends BatchNorm {
-  constructor(numFeatures: number, o: { eps?: number; momentum?: number } = {}) { super(numFeatures, 2, o.eps, o.momentum); }
+  constructor(numFeatures: number, o: { eps?: number; momentum?: number | null } = {}) { super(numFeatures, 2, o.eps, o.momentum); }
 }
 /** BatchNorm over [N, H, W, C]. */
 export class BatchNorm2d extends BatchNorm {
-  constructor(numFeatures: number, o: { eps?: number; momentum?: number } = {}) { super(numFeatures, 4, o.eps, o.momentum); }
+  constructor(numFeatures: number, o: { eps?: number; momentum?: number | null } = {}) { super(numFeatures, 4, o.eps, o.momentum); }
 }

@@ -1,0 +1,52 @@
+/**
+ * The seed ensembles of docs/EXPERIMENTS.md: for each left-out speaker, the class
+ * probabilities of the same configuration's best checkpoints from several
+ * `specnet loso` runs (e.g. seeds 0, 1, 2) are averaged, each model with its own
+ * preprocessing (and AdaBN when it was trained with train.adaptBatchNorm), and the
+ * averaged prediction is scored by macro F1 on that speaker's recordings.
+ *
+ *   node dist/scripts/ensemble_loso.js <dataset folder> <run name> <loso out folder>...
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { scanDataset } from '../src/data/audio_datasets.js';
+import { extractAll } from '../src/data/features.js';
+import { tensor } from '../src/tensor/create.js';
+import { adaptBatchNorm } from '../src/train/adapt.js';
+import { classificationReport } from '../src/train/metrics.js';
+import { loadTrainedModel } from '../src/train/predict.js';
+
+const [data, run, ...outs] = process.argv.slice(2);
+if (!data || !run || outs.length === 0) {
+  process.stderr.write('usage: ensemble_loso <dataset folder> <run name, e.g. lenet5bn-bilateral-specaugment> <loso out folder>...\n');
+  process.exit(2);
+}
+const ds = scanDataset(data);
+const speakers = [...new Set(ds.recordings.map((r) => r.speaker))].sort();
+const f1s: number[] = [];
+for (const speaker of speakers) {
+  const recs = ds.recordings.filter((r) => r.speaker === speaker);
+  let sum: Float32Array | null = null;
+  let labels: Int32Array = new Int32Array(0);
+  for (const out of outs) {
+    const path = join(out, speaker, run, 'best.safetensors');
+    if (!existsSync(path)) throw new Error(`${path}: no checkpoint (was ${out} made by specnet loso with --runs ${run}?)`);
+    const m = loadTrainedModel(path);
+    const { height: h, width: w } = m.features;
+    const set = await extractAll(recs, m.features);
+    labels = set.labels;
+    if (m.adaptBatchNorm) adaptBatchNorm(m.model, set.images, h, w);
+    const p = m.model.predict(tensor(set.images, [labels.length, h, w, 1])).softmax(-1).toArray() as Float32Array;
+    sum = sum ? sum.map((v, i) => v + p[i]) : p;
+  }
+  const k = ds.classes.length;
+  const predictions = Int32Array.from(labels, (_, i) => {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (sum![i * k + c] > sum![i * k + best]) best = c;
+    return best;
+  });
+  const f1 = classificationReport(labels, predictions, k).macroF1;
+  f1s.push(f1);
+  process.stdout.write(`${speaker}\t${f1.toFixed(4)}\n`);
+}
+process.stdout.write(`mean\t${(f1s.reduce((a, b) => a + b, 0) / f1s.length).toFixed(4)}\n`);
