@@ -343,7 +343,7 @@ program.command('predict')
     if ((m.features.speakerNorm || m.adaptBatchNorm) && files.length < SPEAKER_NORM_MIN_FILES) {
       const how = m.features.speakerNorm ? 'normalises per speaker (features.speakerNorm)' : 'adapts its batch norm to the speaker (train.adaptBatchNorm)';
       console.error(`specnet predict: warning: this checkpoint ${how}, and the ${files.length} file(s) given are taken as one speaker's; ` +
-        `with fewer than ${SPEAKER_NORM_MIN_FILES} recordings of the speaker it is much less accurate (FSDD george: 38% with 1 file, 84% with 5; docs/EXPERIMENTS.md)`);
+        `with fewer than ${SPEAKER_NORM_MIN_FILES} recordings of the speaker it is much less accurate${m.features.speakerNorm ? ' (FSDD george: 38% with 1 file, 84% with 5; docs/EXPERIMENTS.md)' : ''}`);
     }
     for (const p of await predictFiles(m, files)) {
       if (o.json) { process.stdout.write(JSON.stringify(p) + '\n'); continue; }
