@@ -6,6 +6,7 @@ import type { Generator } from '../tensor/random.js';
 import { amplitudeToDb, applyFilterbank, filterbankSupport, melFilterbank, type MelScale } from './mel.js';
 import { fitLength, resample, trimSilence } from './signal.js';
 import { stft } from './stft.js';
+import { groupIndices } from '../util/group.js';
 
 /**
  * Everything that turns a recording into the image the network sees.
@@ -221,9 +222,7 @@ export function normalizeBySpeaker(images: Float32Array, height: number, width: 
     for (let r = 0; r < height; r++) s += img[r * width + c];
     return s / height > LIVE_COLUMN_MEAN;
   });
-  const bySpeaker = new Map<string, number[]>();
-  groups.forEach((g, i) => { let list = bySpeaker.get(g); if (!list) bySpeaker.set(g, list = []); list.push(i); });
-  for (const members of bySpeaker.values()) {
+  for (const members of groupIndices(groups).values()) {
     const imgs = members.map((i) => images.subarray(i * size, (i + 1) * size));
     const live = imgs.map(liveColumns);
     const sum = new Float64Array(height), count = new Float64Array(height);

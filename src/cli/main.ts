@@ -330,8 +330,8 @@ function countWavs(dir: string): number {
   return readdirSync(dir, { recursive: true }).filter((f) => String(f).toLowerCase().endsWith('.wav')).length;
 }
 
-/** Recordings of one speaker that speaker normalisation needs at predict time (measured: docs/EXPERIMENTS.md). */
-const SPEAKER_NORM_MIN_FILES = 5;
+/** Recordings of one speaker that speaker normalisation or AdaBN needs at predict time (measured: docs/EXPERIMENTS.md). */
+const SPEAKER_MIN_FILES = 5;
 
 program.command('predict')
   .description('classify WAV files with a trained checkpoint (using its own preprocessing)')
@@ -340,10 +340,10 @@ program.command('predict')
   .option('--json', 'one JSON object per file')
   .action(async (files: string[], o: { checkpoint: string; json?: boolean }) => {
     const m = loadTrainedModel(resolve(o.checkpoint));
-    if ((m.features.speakerNorm || m.adaptBatchNorm) && files.length < SPEAKER_NORM_MIN_FILES) {
+    if ((m.features.speakerNorm || m.adaptBatchNorm) && files.length < SPEAKER_MIN_FILES) {
       const how = m.features.speakerNorm ? 'normalises per speaker (features.speakerNorm)' : 'adapts its batch norm to the speaker (train.adaptBatchNorm)';
       console.error(`specnet predict: warning: this checkpoint ${how}, and the ${files.length} file(s) given are taken as one speaker's; ` +
-        `with fewer than ${SPEAKER_NORM_MIN_FILES} recordings of the speaker it is much less accurate${m.features.speakerNorm ? ' (FSDD george: 38% with 1 file, 84% with 5; docs/EXPERIMENTS.md)' : ''}`);
+        `with fewer than ${SPEAKER_MIN_FILES} recordings of the speaker it is much less accurate${m.features.speakerNorm ? ' (FSDD george: 38% with 1 file, 84% with 5; docs/EXPERIMENTS.md)' : ''}`);
     }
     for (const p of await predictFiles(m, files)) {
       if (o.json) { process.stdout.write(JSON.stringify(p) + '\n'); continue; }

@@ -9,8 +9,6 @@ import { noGrad } from '../autograd/index.js';
 import { BatchNorm } from '../nn/layers/norm.js';
 import type { Module } from '../nn/module.js';
 import { tensor } from '../tensor/create.js';
-import { classificationReport, type ClassificationReport } from './metrics.js';
-import { evaluate, type ImageData } from './trainer.js';
 
 /**
  * Replace the running statistics of every batch-norm layer of `model` by their average over
@@ -39,32 +37,4 @@ export function adaptBatchNorm(model: Module, images: Float32Array, h: number, w
     model.train(was);
   }
   return norms.length;
-}
-
-/**
- * evaluate(), with the batch-norm statistics adapted to each speaker's images before that
- * speaker's images are predicted (`d.groups` names each image's speaker; none: one speaker).
- * The model keeps the statistics of the last speaker.
- */
-export function evaluateAdapted(model: Module, d: ImageData, h: number, w: number, numClasses: number): ClassificationReport & { loss: number; predictions: Int32Array } {
-  const size = h * w, n = d.labels.length;
-  const bySpeaker = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const g = d.groups?.[i] ?? '';
-    let list = bySpeaker.get(g);
-    if (!list) bySpeaker.set(g, list = []);
-    list.push(i);
-  }
-  const predictions = new Int32Array(n);
-  let lossSum = 0;
-  for (const members of bySpeaker.values()) {
-    const images = new Float32Array(members.length * size);
-    members.forEach((k, i) => images.set(d.images.subarray(k * size, (k + 1) * size), i * size));
-    const labels = Int32Array.from(members, (k) => d.labels[k]);
-    adaptBatchNorm(model, images, h, w);
-    const r = evaluate(model, { images, labels }, h, w, numClasses);
-    members.forEach((k, i) => { predictions[k] = r.predictions[i]; });
-    lossSum += r.loss * members.length;
-  }
-  return { ...classificationReport(d.labels, predictions, numClasses), loss: lossSum / Math.max(n, 1), predictions };
 }

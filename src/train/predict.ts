@@ -7,7 +7,7 @@ import type { Module } from '../nn/module.js';
 import { tensor } from '../tensor/create.js';
 import { loadCheckpoint, readCheckpointMeta } from './checkpoint.js';
 import { CheckpointError } from './safetensors.js';
-import { adaptBatchNorm, evaluateAdapted } from './adapt.js';
+import { adaptBatchNorm } from './adapt.js';
 import { evaluate } from './trainer.js';
 import type { ClassificationReport } from './metrics.js';
 
@@ -64,7 +64,7 @@ export async function evaluateDataset(m: LoadedModel, root: string, o: { speaker
   if (recs.length === 0) throw new CheckpointError(`${root}: no recordings${o.speakers ? ` of speakers ${o.speakers.join(', ')}` : ''}`);
   const set = await extractAll(recs, m.features, { cacheDir: o.cacheDir });
   const d = { images: set.images, labels: set.labels, groups: set.kept.map((r) => r.speaker) };
-  const { predictions: _p, ...r } = (m.adaptBatchNorm ? evaluateAdapted : evaluate)(m.model, d, m.features.height, m.features.width, m.classes.length);
+  const { predictions: _p, ...r } = evaluate(m.model, d, m.features.height, m.features.width, m.classes.length, { adaptBatchNorm: m.adaptBatchNorm });
   void _p;
   return { ...r, count: set.labels.length, failed: set.failed.length };
 }

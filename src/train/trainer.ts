@@ -10,7 +10,8 @@ import type { Module } from '../nn/module.js';
 import { Adagrad, Adam, AdamW, clipGradNorm, CosineAnnealingLR, ExponentialLR, LinearWarmupLR, type LRScheduler, type Optimizer, RMSprop, SGD, StepLR } from '../optim/index.js';
 import { tensor } from '../tensor/create.js';
 import { defaultGenerator, Generator, manualSeed } from '../tensor/random.js';
-import { evaluateAdapted } from './adapt.js';
+import { groupIndices } from '../util/group.js';
+import { adaptBatchNorm } from './adapt.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { classificationReport, type ClassificationReport } from './metrics.js';
 import type { Run } from '../track/tracker.js';
@@ -146,24 +147,34 @@ function batchOf(d: ImageData, idx: Int32Array, size: number): Float32Array {
   return x;
 }
 
-/** Loss and classification report of a model on a split, in eval mode, without the graph. */
-export function evaluate(model: Module, d: ImageData, h: number, w: number, numClasses: number, batchSize = 256): ClassificationReport & { loss: number; predictions: Int32Array } {
-  const size = h * w, n = d.labels.length;
+/**
+ * Loss and classification report of a model on a split, in eval mode, without the graph.
+ * With adaptBatchNorm (AdaBN, see adapt.ts), each speaker's images (`d.groups`; none: one
+ * speaker) are predicted after the batch-norm statistics are recomputed on them; the model
+ * keeps the last speaker's.
+ */
+export function evaluate(model: Module, d: ImageData, h: number, w: number, numClasses: number, o: { batchSize?: number; adaptBatchNorm?: boolean } = {}): ClassificationReport & { loss: number; predictions: Int32Array } {
+  const size = h * w, n = d.labels.length, batchSize = o.batchSize ?? 256;
   const predictions = new Int32Array(n);
   let lossSum = 0;
+  const speakers = o.adaptBatchNorm ? [...groupIndices(d.groups ?? new Array<string>(n).fill('')).values()] : [Array.from({ length: n }, (_, i) => i)];
   const was = model.training;
   model.eval();
   try {
-    noGrad(() => {
-      for (const idx of batchIndices(n, { batchSize })) {
-        const x = tensor(batchOf(d, idx, size), [idx.length, h, w, 1]);
-        const logits = model.forward(x);
-        const y = Int32Array.from(idx, (k) => d.labels[k]);
-        lossSum += crossEntropy(logits, y).item() * idx.length;
-        const p = logits.argmax(1).toArray();
-        idx.forEach((k, i) => { predictions[k] = p[i]; });
-      }
-    });
+    for (const members of speakers) {
+      const all = Int32Array.from(members);
+      if (o.adaptBatchNorm) adaptBatchNorm(model, batchOf(d, all, size), h, w);
+      noGrad(() => {
+        for (const batch of batchIndices(all.length, { batchSize })) {
+          const idx = batch.map((j) => all[j]);
+          const logits = model.forward(tensor(batchOf(d, idx, size), [idx.length, h, w, 1]));
+          const y = Int32Array.from(idx, (k) => d.labels[k]);
+          lossSum += crossEntropy(logits, y).item() * idx.length;
+          const p = logits.argmax(1).toArray();
+          idx.forEach((k, i) => { predictions[k] = p[i]; });
+        }
+      });
+    }
   } finally { model.train(was); }
   return { ...classificationReport(d.labels, predictions, numClasses), loss: lossSum / Math.max(n, 1), predictions };
 }
@@ -320,7 +331,7 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
   if (data.test && existsSync(paths.best) && status !== 'stopped') {
     const best = createModel(c.model, modelOptions);
     loadCheckpoint(paths.best, best, c.model);
-    const { predictions: _p, ...report } = (c.adaptBatchNorm ? evaluateAdapted : evaluate)(best, data.test, h, w, numClasses);
+    const { predictions: _p, ...report } = evaluate(best, data.test, h, w, numClasses, { adaptBatchNorm: c.adaptBatchNorm });
     void _p;
     test = report;
     if (run) logFilters(run, best, data.train.images.subarray(0, size), h, w);
