@@ -2,9 +2,9 @@
 import time
 
 
-def timed(step, seconds, items=1, warmup=1.0):
+def timed(step, seconds, items=1, warmup=3.0):
     """Items per second of `step`: the best of 3 windows of about seconds/3 (at least 2 calls each),
-    after a warm-up of at least 2 calls and `warmup` seconds."""
+    after a warm-up of at least 2 calls and `warmup` seconds (3 s: see bench/timing.ts)."""
     w0, i = time.perf_counter(), 0
     while i < 2 or time.perf_counter() - w0 < warmup:
         step()

@@ -564,6 +564,21 @@ static Napi::Value MatmulOp(const Napi::CallbackInfo& info) {
   float* b = f32(info, 1, op, "b", bB * k * n, {bB, tB ? n : k, tB ? k : n});
   float* c = f32(info, 9, op, "out", batch * m * n);
   if (m == 0 || n == 0 || batch == 0) return info.Env().Undefined();
+  if (batch == 1) {
+    // One product: oneDNN's sgemm directly. It runs the same JIT kernels as the matmul primitive without
+    // the primitive's per-call cost (memory objects, argument map, cache key: ~3 µs, which is most of a
+    // small layer's product, e.g. an MLP's 64×64×10).
+    dnnl_status_t s;
+    {
+      SignalsHeld held;  // the JIT kernels' stack, as in execute()
+      s = dnnl_sgemm(tA ? 'T' : 'N', tB ? 'T' : 'N', m, n, k, 1.f, a, tA ? m : k, b, tB ? k : n, 0.f, c, n);
+    }
+    if (s != dnnl_success) {
+      fail(info.Env(), op, "oneDNN's sgemm refused [" + std::to_string(m) + "x" + std::to_string(k) + "] @ [" + std::to_string(k) + "x" +
+                               std::to_string(n) + "] (status " + std::to_string(static_cast<int>(s)) + ")");
+    }
+    return info.Env().Undefined();
+  }
   GUARD_BEGIN
   std::string key_ = key("matmul", {{bA, bB, m, k, n, tA, tB}});
   Matmul& e = cache.get<Matmul>(key_, [&] {
