@@ -7,3 +7,4 @@ export * from './mobilenetv2.js';
 export * from './efficientnet.js';
 export * from './densenet.js';
 export * from './googlenet.js';
+export * from './vgg.js';

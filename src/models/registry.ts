@@ -6,6 +6,7 @@ import { MobileNetV2 } from './mobilenetv2.js';
 import { EfficientNetB0 } from './efficientnet.js';
 import { densenet121 } from './densenet.js';
 import { GoogLeNet } from './googlenet.js';
+import { VGG } from './vgg.js';
 
 export interface ModelOptions extends LeNet5Options, MLPOptions, Omit<ResNetOptions, 'inChannels' | 'numClasses'> {}
 
@@ -25,6 +26,8 @@ const MODELS: Record<string, (o: ModelOptions) => Module> = {
   efficientnet_b0: (o) => new EfficientNetB0(o),
   densenet121: (o) => densenet121(o),
   googlenet: (o) => new GoogLeNet(o),
+  // VGG with batch norm and a global-average-pool head, 8 convolutions (16/32/64/128 channels): for spectrograms of few speakers
+  vgg9bn: (o) => new VGG(o),
 };
 
 export function modelNames(): string[] { return Object.keys(MODELS); }

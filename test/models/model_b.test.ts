@@ -29,3 +29,21 @@ test('each Model B takes one-channel spectrograms, gives class scores, and backp
     assert.ok(Number.isFinite(y.toArray()[0]));
   }
 });
+
+test('vgg9bn: 8 conv-BN-ReLU layers in 4 pooled stages, a global-average-pool head, 295,002 parameters', () => {
+  manualSeed(0);
+  const m = createModel('vgg9bn', { inChannels: 1, numClasses: 10 });
+  // convolutions without bias (BN follows): 9·(1·16 + 16·16 + 16·32 + 32·32 + 32·64 + 64·64 + 64·128 + 128·128),
+  // BN's γ and β over 2·(16 + 32 + 64 + 128) channels, the classifier 128·10 + 10
+  assert.equal(m.numParameters(), 9 * (16 + 256 + 512 + 1024 + 2048 + 4096 + 8192 + 16384) + 2 * 2 * (16 + 32 + 64 + 128) + 1290);
+  assert.equal(m.namedBuffers().filter(([n]) => n.endsWith('running_mean')).length, 8);
+  // any input of at least 16×16 reaches the head (4 pools), and the gradient reaches the first conv
+  for (const size of [16, 64]) {
+    const x = randn([2, size, size, 1], { generator: new Generator(2) });
+    const y = m.forward(x);
+    assert.deepEqual(y.shape, [2, 10]);
+    m.zeroGrad();
+    crossEntropy(y, [1, 4]).backward();
+    assert.ok(m.namedParameters()[0][1].grad!.toArray().some((v) => v !== 0));
+  }
+});
