@@ -564,6 +564,7 @@ static Napi::Value MatmulOp(const Napi::CallbackInfo& info) {
   float* b = f32(info, 1, op, "b", bB * k * n, {bB, tB ? n : k, tB ? k : n});
   float* c = f32(info, 9, op, "out", batch * m * n);
   if (m == 0 || n == 0 || batch == 0) return info.Env().Undefined();
+  auto shapes = [&] { return "[" + std::to_string(m) + "x" + std::to_string(k) + "] @ [" + std::to_string(k) + "x" + std::to_string(n) + "]"; };
   if (batch == 1) {
     // One product: oneDNN's sgemm directly. It runs the same JIT kernels as the matmul primitive without
     // the primitive's per-call cost (memory objects, argument map, cache key: ~3 µs, which is most of a
@@ -574,8 +575,7 @@ static Napi::Value MatmulOp(const Napi::CallbackInfo& info) {
       s = dnnl_sgemm(tA ? 'T' : 'N', tB ? 'T' : 'N', m, n, k, 1.f, a, tA ? m : k, b, tB ? k : n, 0.f, c, n);
     }
     if (s != dnnl_success) {
-      fail(info.Env(), op, "oneDNN's sgemm refused [" + std::to_string(m) + "x" + std::to_string(k) + "] @ [" + std::to_string(k) + "x" +
-                               std::to_string(n) + "] (status " + std::to_string(static_cast<int>(s)) + ")");
+      fail(info.Env(), op, "oneDNN's sgemm refused " + shapes() + " (status " + std::to_string(static_cast<int>(s)) + ")");
     }
     return info.Env().Undefined();
   }
@@ -592,7 +592,7 @@ static Napi::Value MatmulOp(const Napi::CallbackInfo& info) {
   });
   run(e.prim, {{DNNL_ARG_SRC, memory(e.pd.src_desc(), eng(), a)}, {DNNL_ARG_WEIGHTS, memory(e.pd.weights_desc(), eng(), b)},
                {DNNL_ARG_DST, memory(e.pd.dst_desc(), eng(), c)}}, e.pd.scratchpad_desc());
-  GUARD_END(op, "[" + std::to_string(m) + "x" + std::to_string(k) + "] @ [" + std::to_string(k) + "x" + std::to_string(n) + "]")
+  GUARD_END(op, shapes())
   return info.Env().Undefined();
 }
 

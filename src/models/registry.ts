@@ -6,9 +6,10 @@ import { MobileNetV2 } from './mobilenetv2.js';
 import { EfficientNetB0 } from './efficientnet.js';
 import { densenet121 } from './densenet.js';
 import { GoogLeNet } from './googlenet.js';
-import { VGG } from './vgg.js';
+import { VGG, type VGGOptions } from './vgg.js';
 
-export interface ModelOptions extends LeNet5Options, MLPOptions, Omit<ResNetOptions, 'inChannels' | 'numClasses'> {}
+export interface ModelOptions extends LeNet5Options, MLPOptions, Omit<ResNetOptions, 'inChannels' | 'numClasses'>,
+  Pick<VGGOptions, 'convsPerStage'> {}
 
 const MODELS: Record<string, (o: ModelOptions) => Module> = {
   // an MLP on images: the input size, when given, fixes the number of input features
