@@ -5,7 +5,9 @@
  * preprocessing (and AdaBN when it was trained with train.adaptBatchNorm), and the
  * averaged prediction is scored by macro F1 on that speaker's recordings.
  *
- *   node dist/scripts/ensemble_loso.js <dataset folder> <run name> <loso out folder>...
+ *   node dist/scripts/ensemble_loso.js [--checkpoint best|last] <dataset folder> <run name> <loso out folder>...
+ *
+ * `--checkpoint last` scores each run's last epoch instead of its best-on-validation one.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,9 +18,12 @@ import { adaptBatchNorm } from '../src/train/adapt.js';
 import { classificationReport } from '../src/train/metrics.js';
 import { loadTrainedModel } from '../src/train/predict.js';
 
-const [data, run, ...outs] = process.argv.slice(2);
-if (!data || !run || outs.length === 0) {
-  process.stderr.write('usage: ensemble_loso <dataset folder> <run name, e.g. lenet5bn-bilateral-specaugment> <loso out folder>...\n');
+const args = process.argv.slice(2);
+let checkpoint = 'best';
+if (args[0] === '--checkpoint') { checkpoint = args[1]; args.splice(0, 2); }
+const [data, run, ...outs] = args;
+if (!data || !run || outs.length === 0 || (checkpoint !== 'best' && checkpoint !== 'last')) {
+  process.stderr.write('usage: ensemble_loso [--checkpoint best|last] <dataset folder> <run name, e.g. lenet5bn-bilateral-specaugment> <loso out folder>...\n');
   process.exit(2);
 }
 const ds = scanDataset(data);
@@ -29,7 +34,7 @@ for (const speaker of speakers) {
   let sum: Float32Array | null = null;
   let labels: Int32Array = new Int32Array(0);
   for (const out of outs) {
-    const path = join(out, speaker, run, 'best.safetensors');
+    const path = join(out, speaker, run, `${checkpoint}.safetensors`);
     if (!existsSync(path)) throw new Error(`${path}: no checkpoint (was ${out} made by specnet loso with --runs ${run}?)`);
     const m = loadTrainedModel(path);
     const { height: h, width: w } = m.features;

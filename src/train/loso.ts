@@ -67,7 +67,7 @@ export interface LosoResult {
 
 export interface LosoSummary {
   data: string; extra: string | null; models: readonly string[]; epochs: readonly number[]; speakers: string[];
-  runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, { status: string; testMacroF1?: number; testAccuracy?: number; epochs: number; bestEpoch: number; trainSeconds: number }> }[];
+  runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, { status: string; testMacroF1?: number; testAccuracy?: number; testF1PerClass?: number[]; testConfusion?: number[][]; epochs: number; bestEpoch: number; trainSeconds: number }> }[];
 }
 
 const f1 = (r?: MatrixRun['result']) => r?.test?.macroF1 ?? NaN;
@@ -141,7 +141,7 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
   writeFileAtomic(join(o.out, 'loso.md'), report);
   const summary: LosoSummary = {
     data: o.data, extra: o.extra ?? null, models: c.models, epochs: c.epochs, speakers,
-    runs: runs.map((r) => ({ name: r.name, model: r.model, filter: r.filter, augment: r.augment, folds: Object.fromEntries(Object.entries(r.folds).map(([s, x]) => [s, { status: x.status, testMacroF1: x.test?.macroF1, testAccuracy: x.test?.accuracy, epochs: x.history.length, bestEpoch: x.bestEpoch, trainSeconds: x.trainSeconds }])) })),
+    runs: runs.map((r) => ({ name: r.name, model: r.model, filter: r.filter, augment: r.augment, folds: Object.fromEntries(Object.entries(r.folds).map(([s, x]) => [s, { status: x.status, testMacroF1: x.test?.macroF1, testAccuracy: x.test?.accuracy, testF1PerClass: x.test?.f1, testConfusion: x.test?.confusion, epochs: x.history.length, bestEpoch: x.bestEpoch, trainSeconds: x.trainSeconds }])) })),
   };
   writeFileAtomic(join(o.out, 'loso.json'), JSON.stringify(summary, null, 2) + '\n');
   return { runs, speakers, report, summary, stopped };

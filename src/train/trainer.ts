@@ -2,6 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad } from '../autograd/index.js';
 import { getBackend } from '../backend/index.js';
+import { add, mul } from '../autograd/ops/index.js';
+import { mixupBatch } from '../augment/mixup.js';
 import { specAugmentBatch, specAugmentPolicy } from '../augment/specaugment.js';
 import { batchIndices } from '../data/loader.js';
 import { createModel, type ModelOptions } from '../models/registry.js';
@@ -36,6 +38,8 @@ export interface TrainConfig {
   /** SpecAugment policy for training batches ('none': off). */
   augment: string;
   labelSmoothing: number;
+  /** mixup's α (Zhang et al. 2018; src/augment/mixup.ts): training batches mixed with a shuffled copy of themselves, λ ~ Beta(α, α). 0: off. */
+  mixup: number;
   /** Clip the global gradient norm (0: off). */
   clipNorm: number;
   /**
@@ -49,7 +53,7 @@ export interface TrainConfig {
 
 export const DEFAULT_TRAIN: TrainConfig = {
   model: 'lenet5', epochs: 10, batchSize: 64, optimizer: 'adam', lr: 1e-3, weightDecay: 0, momentum: 0.9,
-  schedule: 'cosine', warmupEpochs: 0, patience: 0, augment: 'none', labelSmoothing: 0, clipNorm: 0, adaptBatchNorm: false, seed: 0,
+  schedule: 'cosine', warmupEpochs: 0, patience: 0, augment: 'none', labelSmoothing: 0, mixup: 0, clipNorm: 0, adaptBatchNorm: false, seed: 0,
 };
 
 /** Images [count, height, width] (one channel) with integer labels, and optionally each image's speaker. */
@@ -284,8 +288,13 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
       if (policy) xs = specAugmentBatch(xs, idx.length, h, w, policy, augGen);
       if (run && step === 0 && policy) run.logImage('sample/augmented', { data: xs.slice(0, size), height: h, width: w }, { step: 0, caption: `SpecAugment ${c.augment}` });
       const y = Int32Array.from(idx, (k) => data.train.labels[k]);
-      const logits = model.forward(tensor(xs, [idx.length, h, w, 1]));
-      const loss = crossEntropy(logits, y, { labelSmoothing: c.labelSmoothing });
+      const mixed = c.mixup > 0 ? mixupBatch(xs, idx.length, size, c.mixup, augGen) : null;
+      const logits = model.forward(tensor(mixed ? mixed.images : xs, [idx.length, h, w, 1]));
+      let loss = crossEntropy(logits, y, { labelSmoothing: c.labelSmoothing });
+      if (mixed) {
+        const yPartner = Int32Array.from(mixed.partner, (j) => y[j]);
+        loss = add(mul(loss, mixed.lambda), mul(crossEntropy(logits, yPartner, { labelSmoothing: c.labelSmoothing }), 1 - mixed.lambda));
+      }
       const l = loss.item();
       if (!Number.isFinite(l) || l > 1e4) {
         status = 'diverged';

@@ -42,6 +42,11 @@ test('leave-one-speaker-out: each fold tests one speaker it never trained or val
   assert.equal(md.split('\n').filter((l) => /^\| (mlp|lenet5)-/.test(l)).length, 2);
   const json = JSON.parse(readFileSync(join(out, 'loso.json'), 'utf8'));
   assert.equal(json.runs[0].folds['01'].testMacroF1, r.runs[0].folds['01'].test?.macroF1);
+  // the fold's confusion matrix (rows: true digit) and per-class F1 are kept, to see which digits a voice loses
+  const fold = json.runs[0].folds['01'];
+  assert.deepEqual(fold.testConfusion, r.runs[0].folds['01'].test?.confusion);
+  assert.equal(fold.testConfusion.flat().reduce((a: number, b: number) => a + b, 0), 20, 'one count per test recording of speaker 01 (10 digits × 2 repetitions)');
+  assert.deepEqual(fold.testF1PerClass, r.runs[0].folds['01'].test?.f1);
 
   await assert.rejects(runLoso(c, { data, out, speakers: ['nobody'] }), /no speaker 'nobody' \(speakers: 01, 02, 03\)/);
   await assert.rejects(runLoso(c, { data, out, runs: ['lenet5-raw'] }), /unknown run 'lenet5-raw'/);

@@ -51,6 +51,19 @@ test('stopping mid-run and resuming ends exactly where an uninterrupted run ends
   assert.equal(resumed.test?.macroF1, full.test?.macroF1);
 });
 
+test('mixup trains on mixed batches, still learns, and resumes exactly (its random draws are in the checkpoint)', async () => {
+  const mixCfg = { ...cfg, mixup: 0.4, epochs: 6 };
+  const plain = await train({ ...cfg, epochs: 6 }, data, { outDir: mkdtempSync(join(tmpdir(), 'specnet-mix-0-')) });
+  const a = mkdtempSync(join(tmpdir(), 'specnet-mix-a-')), b = mkdtempSync(join(tmpdir(), 'specnet-mix-b-'));
+  const full = await train(mixCfg, data, { outDir: a });
+  assert.notDeepEqual(full.history.map((e) => e.trainLoss), plain.history.map((e) => e.trainLoss), 'mixup changes what is trained on');
+  assert.ok(full.test && full.test.macroF1 > 0.9, `test macro F1 ${full.test?.macroF1}`);
+  let batches = 0;
+  await train(mixCfg, data, { outDir: b, callbacks: { onBatch: () => { batches++; }, shouldStop: () => batches >= 9 } });
+  const resumed = await train(mixCfg, data, { outDir: b, resume: true });
+  assert.deepEqual(resumed.history.map((e) => e.trainLoss), full.history.map((e) => e.trainLoss));
+});
+
 test('a diverging loss stops the run with a clear message and keeps the last good checkpoint', async () => {
   const out = mkdtempSync(join(tmpdir(), 'specnet-train-nan-'));
   const r = await train({ ...cfg, optimizer: 'sgd', momentum: 0, lr: 1e6, schedule: 'none' }, data, { outDir: out });
