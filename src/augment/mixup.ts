@@ -51,11 +51,7 @@ export function mixupBatch(images: Float32Array, count: number, size: number, al
   if (images.length !== count * size) throw new RangeError(`mixupBatch: ${images.length} values for ${count} images of ${size}`);
   if (!(alpha > 0)) throw new RangeError(`mixupBatch: alpha ${alpha} must be > 0`);
   const lambda = sampleBeta(g, alpha, alpha);
-  const partner = Int32Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {             // Fisher–Yates
-    const j = g.int(i + 1);
-    [partner[i], partner[j]] = [partner[j], partner[i]];
-  }
+  const partner = g.shuffle(Int32Array.from({ length: count }, (_, i) => i)) as Int32Array;
   const out = new Float32Array(images.length);
   for (let i = 0; i < count; i++) {
     const a = i * size, b = partner[i] * size;

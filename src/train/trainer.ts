@@ -38,7 +38,7 @@ export interface TrainConfig {
   /** SpecAugment policy for training batches ('none': off). */
   augment: string;
   labelSmoothing: number;
-  /** mixup's α (Zhang et al. 2018; src/augment/mixup.ts): training batches mixed with a shuffled copy of themselves, λ ~ Beta(α, α). 0: off. */
+  /** mixup's α (Zhang et al. 2018; src/augment/mixup.ts): training batches mixed with a shuffled copy of themselves, λ ~ Beta(α, α); the training accuracy counts each image's own label. 0: off. */
   mixup: number;
   /** Clip the global gradient norm (0: off). */
   clipNorm: number;
