@@ -11,6 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { scanDataset } from '../src/data/audio_datasets.js';
 import { extractAll } from '../src/data/features.js';
 import { tensor } from '../src/tensor/create.js';
@@ -18,14 +19,14 @@ import { adaptBatchNorm } from '../src/train/adapt.js';
 import { classificationReport } from '../src/train/metrics.js';
 import { loadTrainedModel } from '../src/train/predict.js';
 
-const args = process.argv.slice(2);
-let checkpoint = 'best';
-if (args[0] === '--checkpoint') { checkpoint = args[1]; args.splice(0, 2); }
-const [data, run, ...outs] = args;
-if (!data || !run || outs.length === 0 || (checkpoint !== 'best' && checkpoint !== 'last')) {
+const usage = (): never => {
   process.stderr.write('usage: ensemble_loso [--checkpoint best|last] <dataset folder> <run name, e.g. lenet5bn-bilateral-specaugment> <loso out folder>...\n');
   process.exit(2);
-}
+};
+const { values: { checkpoint }, positionals: [data, run, ...outs] } = (() => {
+  try { return parseArgs({ options: { checkpoint: { type: 'string', default: 'best' } }, allowPositionals: true }); } catch { return usage(); }
+})();
+if (!data || !run || outs.length === 0 || (checkpoint !== 'best' && checkpoint !== 'last')) usage();
 const ds = scanDataset(data);
 const speakers = [...new Set(ds.recordings.map((r) => r.speaker))].sort();
 const f1s: number[] = [];
