@@ -1,7 +1,7 @@
 {
   "targets": [{
     "target_name": "specnet_native",
-    "sources": ["src/addon.cc", "src/dnnl_ops.cc", "src/loops.cc"],
+    "sources": ["src/addon.cc", "src/dnnl_ops.cc", "src/loops.cc", "src/conv_few_channels.cc"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/oneapi/dnnl", "/usr/include/kissfft"],
     "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],

@@ -98,6 +98,14 @@ inline double num(const Napi::CallbackInfo& info, size_t i, const char* op, cons
 
 inline bool flag(const Napi::CallbackInfo& info, size_t i) { return i < info.Length() && info[i].ToBoolean().Value(); }
 
+/**
+ * The data gradient of an ungrouped, stride-1, undilated convolution with few input channels, computed
+ * by our own AVX-512 kernel (conv_few_channels.cc). False, having done nothing, where it does not apply
+ * (channels, kernel size, or a build without AVX-512): the caller then uses oneDNN.
+ */
+bool convBackwardDataFewChannels(const float* gy, const float* w, float* gx, int64_t N, int64_t H, int64_t W, int64_t C, int64_t O,
+                                 int64_t kh, int64_t kw, int64_t pT, int64_t pB, int64_t pL, int64_t pR);
+
 // registration, one function per file
 void RegisterDnnl(Napi::Env env, Napi::Object exports);
 void RegisterLoops(Napi::Env env, Napi::Object exports);

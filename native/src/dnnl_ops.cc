@@ -273,6 +273,10 @@ static Napi::Value Conv2dBackwardData(const Napi::CallbackInfo& info) {
   float* gy = f32(info, 0, op, "gy", g.N * g.Ho * g.Wo * g.O);
   float* w = f32(info, 1, op, "w", numel(ws), ws);
   float* gx = f32(info, 5, op, "gx", numel(xs), xs);
+  if (g.G == 1 && g.stride[0] == 1 && g.stride[1] == 1 && g.dil[0] == 0 && g.dil[1] == 0 &&
+      convBackwardDataFewChannels(gy, w, gx, g.N, g.H, g.W, g.C, g.O, g.kh, g.kw, g.padL[0], g.padR[0], g.padL[1], g.padR[1])) {
+    return info.Env().Undefined();
+  }
   GUARD_BEGIN
   ConvFwd& f = convFwd(g, false);
   std::string k = key("conv_bwd_data", {{g.N, g.H, g.W, g.C, g.O, g.kh, g.kw, g.G}, g.stride, g.dil, g.padL, g.padR});

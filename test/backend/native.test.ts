@@ -112,6 +112,53 @@ describe('native backend', { skip: !hasNative && 'native addon not built' }, () 
     assert.deepEqual(nat[1], ref[1], 'gradient');
   });
 
+  test('input gradients of convolutions with few input channels (our own kernel on AVX-512 builds) match the reference', () => {
+    // [x shape, w shape, params]: the kernel takes stride 1, no dilation, groups 1, under 16 channels, kw*C ≤ 32, kh ≤ 5;
+    // widths give both its paired positions (x, x+kw) and the single ones left over; the last two cases fall back to oneDNN
+    const cases: [number[], number[], Parameters<typeof conv2d>[3]][] = [
+      [[3, 14, 30, 6], [16, 5, 5, 6], {}],                             // LeNet-5's second convolution, narrower
+      [[2, 9, 13, 6], [5, 5, 5, 6], { padding: 2 }],                   // padded: summed in a padded plane
+      [[2, 8, 17, 3], [7, 3, 5, 3], { padding: [0, 2, 1, 3] }],        // one vector per kernel row, uneven padding
+      [[2, 7, 23, 10], [12, 3, 3, 10], { padding: 1 }],                // kw*C = 30: two vectors per row
+      [[2, 11, 9, 1], [4, 1, 4, 1], { padding: [0, 0, 3, 0] }],        // 1x4 kernel, one channel
+      [[2, 9, 9, 6], [8, 3, 3, 6], { stride: 2, padding: 1 }],         // stride 2: oneDNN
+      [[2, 9, 9, 8], [8, 5, 5, 8], { padding: 2 }],                    // kw*C = 40: oneDNN
+    ];
+    const g = new Generator(21);
+    for (const [xs, ws, o] of cases) {
+      const vals = (n: number) => Float32Array.from({ length: n }, () => g.normal());
+      const xv = vals(xs.reduce((a, b) => a * b)), wv = vals(ws.reduce((a, b) => a * b));
+      const run = (backend: string) => {
+        setBackend(backend);
+        const [x, w] = [tensor(xv, xs), tensor(wv, ws)].map((t) => t.requiresGrad_());
+        const y = conv2d(x, w, null, o);
+        sum(mul(y, y)).backward();
+        return x.grad!.toArray();
+      };
+      const ref = run('reference'), nat = run('native');
+      assertClose(nat, ref, { rtol: 1e-3, atol: 1e-3 }, `grad x of x ${JSON.stringify(xs)}, w ${JSON.stringify(ws)}, ${JSON.stringify(o)}`);
+    }
+  });
+
+  test('2x2 max pooling at stride 2 (two passes along rows) matches the reference, ties and odd sizes included', () => {
+    const g = new Generator(17);
+    // small integers make ties common: the first cell of the window in row-major order must win, as in the reference
+    for (const xs of [[4, 12, 10, 6], [2, 9, 7, 1], [3, 8, 11, 16], [2, 5, 6, 5]]) {
+      const xv = Float32Array.from({ length: xs.reduce((a, b) => a * b) }, () => g.int(4));
+      const run = (backend: string) => {
+        setBackend(backend);
+        const x = tensor(xv, xs).requiresGrad_();
+        const y = maxPool2d(x, 2, { stride: 2 });
+        sum(mul(y, tensor(Float32Array.from({ length: y.size }, (_, i) => i % 7 + 1), y.shape))).backward();
+        return [y.toArray(), x.grad!.toArray()];
+      };
+      const ref = run('reference'), nat = run('native');
+      assert.deepEqual(nat[0], ref[0], `pooled values of ${JSON.stringify(xs)}`);
+      assert.deepEqual(nat[1], ref[1], `gradient of ${JSON.stringify(xs)}`);
+    }
+    setBackend('reference');
+  });
+
   test('the fused optimizer steps over all parameters match the reference backend, one parameter at a time', () => {
     // sizes: one above the threading threshold (split between threads mid-tensor), odd sizes, and one
     // parameter that gets its first gradient only at the second step (its momentum buffer starts then)
