@@ -21,6 +21,26 @@ test('CI builds the native backend (SPECNET_REQUIRE_NATIVE=1)', { skip: process.
   assert.ok(hasNative, 'the native backend did not load: run scripts/build-native.sh');
 });
 
+type ConvCase = [number[], number[], Parameters<typeof conv2d>[3]];
+
+/** Runs each [x shape, w shape, params] convolution (no bias) on both backends: y, grad x and grad w must agree. */
+function convMatchesReference(cases: ConvCase[], seed: number, tol: { rtol: number; atol: number }): void {
+  const g = new Generator(seed);
+  for (const [xs, ws, o] of cases) {
+    const vals = (n: number) => Float32Array.from({ length: n }, () => g.normal());
+    const xv = vals(xs.reduce((a, b) => a * b)), wv = vals(ws.reduce((a, b) => a * b));
+    const run = (backend: string) => {
+      setBackend(backend);
+      const [x, w] = [tensor(xv, xs), tensor(wv, ws)].map((t) => t.requiresGrad_());
+      const y = conv2d(x, w, null, o);
+      sum(mul(y, y)).backward();
+      return [y.toArray(), x.grad!.toArray(), w.grad!.toArray()];
+    };
+    const ref = run('reference'), nat = run('native');
+    ['y', 'grad x', 'grad w'].forEach((n, i) => assertClose(nat[i], ref[i], tol, `${n} of x ${JSON.stringify(xs)}, w ${JSON.stringify(ws)}, ${JSON.stringify(o)}`));
+  }
+}
+
 describe('native backend', { skip: !hasNative && 'native addon not built' }, () => {
   test('the same seeded LeNet-5 training step gives the same loss and gradients on both backends', () => {
     const step = (backend: string) => {
@@ -74,26 +94,12 @@ describe('native backend', { skip: !hasNative && 'native addon not built' }, () 
 
   test('stride-1 convolutions of 64+ channels (forward computed as the transposed backward-data pass) match the reference', () => {
     // [x shape, w shape, params]: that path needs groups 1, no bias, stride 1, no dilation, at least 64 channels in and out
-    const cases: [number[], number[], Parameters<typeof conv2d>[3]][] = [
+    convMatchesReference([
       [[2, 5, 6, 64], [64, 3, 3, 64], { padding: 1 }],
       [[2, 7, 5, 64], [72, 3, 3, 64], {}],
       [[1, 8, 7, 80], [64, 5, 3, 80], { padding: [2, 1, 0, 2] }],
       [[1, 6, 9, 64], [96, 3, 1, 64], { padding: [1, 1, 0, 0] }],
-    ];
-    const g = new Generator(9);
-    for (const [xs, ws, o] of cases) {
-      const vals = (n: number) => Float32Array.from({ length: n }, () => g.normal());
-      const xv = vals(xs.reduce((a, b) => a * b)), wv = vals(ws.reduce((a, b) => a * b));
-      const run = (backend: string) => {
-        setBackend(backend);
-        const [x, w] = [tensor(xv, xs), tensor(wv, ws)].map((t) => t.requiresGrad_());
-        const y = conv2d(x, w, null, o);
-        sum(mul(y, y)).backward();
-        return [y.toArray(), x.grad!.toArray(), w.grad!.toArray()];
-      };
-      const ref = run('reference'), nat = run('native');
-      ['y', 'grad x', 'grad w'].forEach((n, i) => assertClose(nat[i], ref[i], { rtol: 1e-3, atol: 1e-2 }, `${n} of x ${JSON.stringify(xs)}, w ${JSON.stringify(ws)}`));
-    }
+    ], 9, { rtol: 1e-3, atol: 1e-2 });
   });
 
   test('max pooling over many channels and images (vectorised across channels, images in parallel) matches the reference', () => {
@@ -115,7 +121,7 @@ describe('native backend', { skip: !hasNative && 'native addon not built' }, () 
   test('input gradients of convolutions with few input channels (our own kernel on AVX-512 builds) match the reference', () => {
     // [x shape, w shape, params]: the kernel takes stride 1, no dilation, groups 1, under 16 channels, kw*C ≤ 32, kh ≤ 5;
     // widths give both its paired positions (x, x+kw) and the single ones left over; the last two cases fall back to oneDNN
-    const cases: [number[], number[], Parameters<typeof conv2d>[3]][] = [
+    convMatchesReference([
       [[3, 14, 30, 6], [16, 5, 5, 6], {}],                             // LeNet-5's second convolution, narrower
       [[2, 9, 13, 6], [5, 5, 5, 6], { padding: 2 }],                   // padded: summed in a padded plane
       [[2, 8, 17, 3], [7, 3, 5, 3], { padding: [0, 2, 1, 3] }],        // one vector per kernel row, uneven padding
@@ -123,21 +129,7 @@ describe('native backend', { skip: !hasNative && 'native addon not built' }, () 
       [[2, 11, 9, 1], [4, 1, 4, 1], { padding: [0, 0, 3, 0] }],        // 1x4 kernel, one channel
       [[2, 9, 9, 6], [8, 3, 3, 6], { stride: 2, padding: 1 }],         // stride 2: oneDNN
       [[2, 9, 9, 8], [8, 5, 5, 8], { padding: 2 }],                    // kw*C = 40: oneDNN
-    ];
-    const g = new Generator(21);
-    for (const [xs, ws, o] of cases) {
-      const vals = (n: number) => Float32Array.from({ length: n }, () => g.normal());
-      const xv = vals(xs.reduce((a, b) => a * b)), wv = vals(ws.reduce((a, b) => a * b));
-      const run = (backend: string) => {
-        setBackend(backend);
-        const [x, w] = [tensor(xv, xs), tensor(wv, ws)].map((t) => t.requiresGrad_());
-        const y = conv2d(x, w, null, o);
-        sum(mul(y, y)).backward();
-        return x.grad!.toArray();
-      };
-      const ref = run('reference'), nat = run('native');
-      assertClose(nat, ref, { rtol: 1e-3, atol: 1e-3 }, `grad x of x ${JSON.stringify(xs)}, w ${JSON.stringify(ws)}, ${JSON.stringify(o)}`);
-    }
+    ], 21, { rtol: 1e-3, atol: 1e-3 });
   });
 
   test('2x2 max pooling at stride 2 (two passes along rows) matches the reference, ties and odd sizes included', () => {
