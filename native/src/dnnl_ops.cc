@@ -236,6 +236,81 @@ static void conv2dForwardTransposed(const ConvGeom& g, float* x, float* w, float
                {DNNL_ARG_DIFF_SRC, memory(e.pd.diff_src_desc(), eng(), y)}}, e.pd.scratchpad_desc());
 }
 
+/**
+ * Where activations are reordered to and from oneDNN's blocked layout within one call (a blocked
+ * backward-weights pass, the Winograd passes below): one call at a time uses them.
+ */
+static thread_local GrowBuffer blockedSrcBuf, blockedDiffDstBuf;
+
+// ---- Winograd F(4x4, 3x3): forward and backward-data of 3x3 stride-1 convolutions ----
+// oneDNN's jit_wino_4x3 kernel (AVX-512 hosts only, on its own blocked layout) computes these passes
+// with fewer multiplications; with the reorders from and to our NHWC counted it was 1.1-1.7x faster than
+// the direct kernel on 3x3 convs of 32-128 channels at batch 64 (docs/PERFORMANCE.md). Where oneDNN
+// has no such kernel (no AVX-512, or a shape it refuses) the entry records that, and the direct kernels run.
+struct ConvWinograd : Entry {
+  bool ok = false;
+  convolution_forward::primitive_desc fpd;
+  convolution_forward fwd;
+  convolution_backward_data::primitive_desc bpd;
+  convolution_backward_data bwd;
+  ReorderIn fwdWeights, bwdWeights, src, diffDst;
+  reorder dstOut, diffSrcOut;  // blocked result -> NHWC
+};
+
+static bool winogradShape(const ConvGeom& g) {
+  return g.G == 1 && g.kh == 3 && g.kw == 3 && g.stride[0] == 1 && g.stride[1] == 1 && g.dil[0] == 0 && g.dil[1] == 0 &&
+         g.C % 16 == 0 && g.O % 16 == 0 && g.padL[0] <= 1 && g.padL[1] <= 1 &&
+         // oneDNN 2.6.3's Winograd backward-data pass gives wrong gradients with uneven padding (a test here
+         // caught it: top 1, bottom 0), so only even padding takes this path
+         g.padL[0] == g.padR[0] && g.padL[1] == g.padR[1];
+}
+
+static ConvWinograd* convWinograd(const ConvGeom& g, bool bias) {
+  static const bool disabled = std::getenv("SPECNET_NO_WINOGRAD") != nullptr;  // for measuring the direct kernels
+  if (disabled || !winogradShape(g)) return nullptr;
+  std::string k = key("conv_wino", {{g.N, g.H, g.W, g.C, g.O, bias}, g.padL, g.padR});
+  ConvWinograd& e = cache.get<ConvWinograd>(k, [&] {
+    auto e = std::make_shared<ConvWinograd>();
+    try {
+      auto xAny = actDesc(g.N, g.C, g.H, g.W, true), yAny = actDesc(g.N, g.O, g.Ho, g.Wo, true);
+      auto bdesc = bias ? memory::desc({g.O}, dt::f32, tag::x) : memory::desc();
+      convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_winograd, xAny, weightDesc(g, true), bdesc, yAny,
+                                   g.stride, g.dil, g.padL, g.padR);
+      e->fpd = convolution_forward::primitive_desc(fd, userScratch(), eng());
+      e->fwd = convolution_forward(e->fpd);
+      convolution_backward_data::desc bd(algorithm::convolution_winograd, xAny, weightDesc(g, true), yAny, g.stride, g.dil, g.padL, g.padR);
+      e->bpd = convolution_backward_data::primitive_desc(bd, userScratch(), eng(), e->fpd);
+      e->bwd = convolution_backward_data(e->bpd);
+      e->fwdWeights.init(weightDesc(g, false), e->fpd.weights_desc());
+      e->bwdWeights.init(weightDesc(g, false), e->bpd.weights_desc());
+      e->src.init(actDesc(g.N, g.C, g.H, g.W), e->fpd.src_desc(), &blockedSrcBuf);
+      e->diffDst.init(actDesc(g.N, g.O, g.Ho, g.Wo), e->bpd.diff_dst_desc(), &blockedSrcBuf);
+      e->dstOut = reorder(reorder::primitive_desc(eng(), e->fpd.dst_desc(), eng(), actDesc(g.N, g.O, g.Ho, g.Wo)));
+      e->diffSrcOut = reorder(reorder::primitive_desc(eng(), e->bpd.diff_src_desc(), eng(), actDesc(g.N, g.C, g.H, g.W)));
+      e->ok = true;
+    } catch (const dnnl::error&) {
+      e->ok = false;  // no Winograd kernel for this host or shape: remembered, not retried
+    }
+    return e;
+  });
+  return e.ok ? &e : nullptr;
+}
+
+static void conv2dForwardWinograd(ConvWinograd& e, const ConvGeom& g, float* x, float* w, float* b, float* y) {
+  memory dst = blockedDiffDstBuf.get(e.fpd.dst_desc());
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, e.src.prepare(x)}, {DNNL_ARG_WEIGHTS, e.fwdWeights.prepare(w)}, {DNNL_ARG_DST, dst}};
+  if (b) args.insert({DNNL_ARG_BIAS, memory(e.fpd.bias_desc(), eng(), b)});
+  run(e.fwd, args, e.fpd.scratchpad_desc());
+  execute(e.dstOut, {{DNNL_ARG_FROM, dst}, {DNNL_ARG_TO, memory(actDesc(g.N, g.O, g.Ho, g.Wo), eng(), y)}});
+}
+
+static void conv2dBackwardDataWinograd(ConvWinograd& e, const ConvGeom& g, float* gy, float* w, float* gx) {
+  memory diffSrc = blockedDiffDstBuf.get(e.bpd.diff_src_desc());
+  run(e.bwd, {{DNNL_ARG_DIFF_DST, e.diffDst.prepare(gy)}, {DNNL_ARG_WEIGHTS, e.bwdWeights.prepare(w)}, {DNNL_ARG_DIFF_SRC, diffSrc}},
+      e.bpd.scratchpad_desc());
+  execute(e.diffSrcOut, {{DNNL_ARG_FROM, diffSrc}, {DNNL_ARG_TO, memory(actDesc(g.N, g.C, g.H, g.W), eng(), gx)}});
+}
+
 // conv2dForward(x, xShape, w, wShape, bias|null, params, y)
 static Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   const char* op = "conv2d";
@@ -246,6 +321,10 @@ static Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   float* b = f32OrNull(info, 4, op, "bias", g.O);
   float* y = f32(info, 6, op, "y", g.N * g.Ho * g.Wo * g.O);
   GUARD_BEGIN
+  if (ConvWinograd* wg = convWinograd(g, b != nullptr)) {
+    conv2dForwardWinograd(*wg, g, x, w, b, y);
+    return info.Env().Undefined();
+  }
   if (forwardAsTransposed(g, b != nullptr)) {
     conv2dForwardTransposed(g, x, w, y);
     return info.Env().Undefined();
@@ -278,6 +357,10 @@ static Napi::Value Conv2dBackwardData(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   GUARD_BEGIN
+  if (ConvWinograd* wg = convWinograd(g, false)) {
+    conv2dBackwardDataWinograd(*wg, g, gy, w, gx);
+    return info.Env().Undefined();
+  }
   ConvFwd& f = convFwd(g, false);
   std::string k = key("conv_bwd_data", {{g.N, g.H, g.W, g.C, g.O, g.kh, g.kw, g.G}, g.stride, g.dil, g.padL, g.padR});
   ConvBwdData& e = cache.get<ConvBwdData>(k, [&] {
@@ -303,8 +386,29 @@ struct ConvBwdWeights : Entry {
   bool needsReorder;
   ReorderIn src, diffDst;  // x and gy, to oneDNN's blocked layout when it chose one (see below)
 };
-/** Where x and gy are reordered to for a blocked backward-weights pass. */
-static thread_local GrowBuffer blockedSrcBuf, blockedDiffDstBuf;
+
+/** The Winograd weight-gradient pass, or an empty descriptor where oneDNN has none for this host or shape. */
+static convolution_backward_weights::primitive_desc winogradWeightsPd(const ConvGeom& g, const memory::desc& bdesc, const ConvWinograd& wg) {
+  try {
+    convolution_backward_weights::desc d(algorithm::convolution_winograd, actDesc(g.N, g.C, g.H, g.W, true), weightDesc(g, true), bdesc,
+                                         actDesc(g.N, g.O, g.Ho, g.Wo, true), g.stride, g.dil, g.padL, g.padR);
+    return convolution_backward_weights::primitive_desc(d, userScratch(), eng(), wg.fpd);
+  } catch (const dnnl::error&) {
+    return convolution_backward_weights::primitive_desc();
+  }
+}
+
+static void directWeightsPd(const ConvGeom& g, const memory::desc& bdesc, bool bias, convolution_backward_weights::primitive_desc& pd) {
+  ConvFwd& f = convFwd(g, bias);
+  // oneDNN's AVX2 backward-weights kernel runs 1.2-1.7x faster on its blocked layout (nChw8c) than on
+  // NHWC for 16-64 channels (measured, 3x3, batch 16-64), more than paying for reordering x and gy;
+  // for ungrouped convs with channel counts in whole blocks, let it choose the activation layout.
+  // 1x1 kernels stay in NHWC: there the reorders cost more than the blocked kernel saves (1.5 vs 3.3 ms, 64->128 at 56x56 stride 2).
+  const bool any = g.G == 1 && g.C % 8 == 0 && g.O % 8 == 0 && g.kh * g.kw > 1;
+  convolution_backward_weights::desc d(algorithm::convolution_direct, actDesc(g.N, g.C, g.H, g.W, any), weightDesc(g, true), bdesc,
+                                       actDesc(g.N, g.O, g.Ho, g.Wo, any), g.stride, g.dil, g.padL, g.padR);
+  pd = convolution_backward_weights::primitive_desc(d, userScratch(), eng(), f.pd);
+}
 
 // conv2dBackwardWeights(gy, x, xShape, wShape, params, gw, gb|null)
 static Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
@@ -317,19 +421,15 @@ static Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
   float* gb = f32OrNull(info, 6, op, "gb", g.O);
   bool bias = gb != nullptr;
   GUARD_BEGIN
-  ConvFwd& f = convFwd(g, bias);
-  std::string k = key("conv_bwd_w", {{g.N, g.H, g.W, g.C, g.O, g.kh, g.kw, g.G, bias}, g.stride, g.dil, g.padL, g.padR});
+  // Winograd's weight gradient beat the direct kernel from 64 channels on (1.3-1.8x with the reorders;
+  // at 32 channels it was 6% slower: docs/PERFORMANCE.md)
+  ConvWinograd* wg = g.C >= 64 && g.O >= 64 ? convWinograd(g, bias) : nullptr;
+  std::string k = key(wg ? "conv_bwd_w_wino" : "conv_bwd_w", {{g.N, g.H, g.W, g.C, g.O, g.kh, g.kw, g.G, bias}, g.stride, g.dil, g.padL, g.padR});
   ConvBwdWeights& e = cache.get<ConvBwdWeights>(k, [&] {
     auto e = std::make_shared<ConvBwdWeights>();
     auto bdesc = bias ? memory::desc({g.O}, dt::f32, tag::x) : memory::desc();
-    // oneDNN's AVX2 backward-weights kernel runs 1.2-1.7x faster on its blocked layout (nChw8c) than on
-    // NHWC for 16-64 channels (measured, 3x3, batch 16-64), more than paying for reordering x and gy;
-    // for ungrouped convs with channel counts in whole blocks, let it choose the activation layout.
-    // 1x1 kernels stay in NHWC: there the reorders cost more than the blocked kernel saves (1.5 vs 3.3 ms, 64->128 at 56x56 stride 2).
-    const bool any = g.G == 1 && g.C % 8 == 0 && g.O % 8 == 0 && g.kh * g.kw > 1;
-    convolution_backward_weights::desc d(algorithm::convolution_direct, actDesc(g.N, g.C, g.H, g.W, any), weightDesc(g, true), bdesc,
-                                         actDesc(g.N, g.O, g.Ho, g.Wo, any), g.stride, g.dil, g.padL, g.padR);
-    e->pd = convolution_backward_weights::primitive_desc(d, userScratch(), eng(), f.pd);
+    e->pd = wg ? winogradWeightsPd(g, bdesc, *wg) : convolution_backward_weights::primitive_desc();
+    if (!e->pd) directWeightsPd(g, bdesc, bias, e->pd);
     e->prim = convolution_backward_weights(e->pd);
     e->src.init(actDesc(g.N, g.C, g.H, g.W), e->pd.src_desc(), &blockedSrcBuf);
     e->diffDst.init(actDesc(g.N, g.O, g.Ho, g.Wo), e->pd.diff_dst_desc(), &blockedDiffDstBuf);
