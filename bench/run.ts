@@ -74,7 +74,7 @@ async function ours(name: string): Promise<{ train: number; infer: number }> {
   return { train, infer };
 }
 
-/** Time the conv kernels of ResNet-18 training: achieved GFLOP/s over the conv time only. */
+/** Time the conv kernels of ResNet-18 training: achieved GFLOP/s over the conv time only, counting a direct convolution's FLOPs (direct-equivalent where Winograd runs). */
 function convGflops(): number {
   const B = getBackend();
   let flops = 0, ms = 0;
@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   for (const r of rows) {
     console.log(`${r.model.padEnd(20)} ${r.mode.padEnd(7)} ${f(r.ours).padStart(10)} ${f(r.peer).padStart(10)} ${(r.ratio === null ? '-' : r.ratio.toFixed(2) + '×').padStart(7)}  ${r.peer_name ?? ''}`);
   }
-  console.log('\nimages/s for train (forward + backward + SGD step) and infer; GFLOP/s rows as named.');
+  console.log('\nimages/s for train (forward + backward + SGD step) and infer; GFLOP/s rows as named (resnet18_224_conv counts a direct convolution\'s FLOPs: where Winograd runs it does fewer, so the rate is direct-equivalent; SPECNET_NO_WINOGRAD=1 measures the direct kernels).');
 }
 
 if (!existsSync('/usr/bin/python3')) say('bench: /usr/bin/python3 missing; the PyTorch peer will be skipped');

@@ -106,6 +106,14 @@ inline bool flag(const Napi::CallbackInfo& info, size_t i) { return i < info.Len
 bool convBackwardDataFewChannels(const float* gy, const float* w, float* gx, int64_t N, int64_t H, int64_t W, int64_t C, int64_t O,
                                  int64_t kh, int64_t kw, int64_t pT, int64_t pB, int64_t pL, int64_t pR);
 
+/**
+ * The weight (and bias) gradient of an ungrouped, stride-1, undilated convolution from one input channel
+ * to at most 6 outputs (LeNet-5's first), by our own AVX-512 kernel (conv_few_channels.cc). False,
+ * having done nothing, where it does not apply: the caller then uses oneDNN.
+ */
+bool convBackwardWeightsOneChannel(const float* gy, const float* x, float* gw, float* gb, int64_t N, int64_t H, int64_t W, int64_t O,
+                                   int64_t kh, int64_t kw, int64_t pT, int64_t pB, int64_t pL, int64_t pR);
+
 // registration, one function per file
 void RegisterDnnl(Napi::Env env, Napi::Object exports);
 void RegisterLoops(Napi::Env env, Napi::Object exports);

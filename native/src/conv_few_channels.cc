@@ -1,8 +1,10 @@
-// The data gradient of a convolution whose input has few channels (LeNet-5's second convolution:
-// 6 channels in, 16 out, 5x5), where oneDNN 2.6 vectorises over the input channels: 6 of 16 lanes
-// busy, 77 GFLOP/s on 2 AVX-512 cores. This kernel vectorises over a kernel row instead.
+// Two convolution passes with few channels, where oneDNN 2.6 vectorises over the channels and leaves
+// most vector lanes idle (LeNet-5: 6 of 16), done by our own AVX-512 kernels vectorised along the width:
+// - the data gradient of a convolution with few input channels (LeNet-5's second: 6 in, 16 out, 5x5),
+// - the weight gradient of a convolution from one channel to at most 6 (LeNet-5's first: 1 -> 6, 5x5).
+// Builds without AVX-512 compile stubs that hand both back to oneDNN.
 //
-// With stride 1 and no dilation, in NHWC activations and OHWI weights,
+// The data gradient. With stride 1 and no dilation, in NHWC activations and OHWI weights,
 //   gx[n, y+i-pT, x+j-pL, c] += sum_o gy[n, y, x, o] * W[o, i, j, c]
 // so one output gradient position (y, x) adds, to each of the kh rows y+i of gx, the kw*C floats
 // starting at column x: the row i of W seen as an O x (kw*C) matrix, times the O values gy[n, y, x, :].
@@ -112,6 +114,65 @@ Kernel pick(int64_t kh) {
   }
 }
 
+// ---- the weight gradient of a convolution from one channel to few (LeNet-5's first: 1 -> 6, 5x5) ----
+// oneDNN 2.6 runs it at ~48 GFLOP/s, vectorised over the 6 output channels. Here each output-gradient
+// row y is laid out channel-planar (gt[o][x], zero beyond the row's end) and held in OC x 4 registers,
+// 64 columns at a time, while every kernel cell (i, j) adds
+//   gw[o, i, j] += sum_x gt[o][x] * xP[y + i][x + j]
+// to its 16-lane partial sum in L1 (xP: the image with its zero padding). One load of x serves the OC
+// output channels; the lanes are summed once at the end.
+template <int OC>
+void weightsOneChannel(const Geometry& g, const float* gy, const float* x, float* gw, float* gb) {
+  constexpr int NV = 4;  // vectors of columns per pass
+  const int64_t Ho = g.Ho(), Wo = g.Wo(), Hp = g.H + g.pT + g.pB, kh = g.kh, kw = g.kw, K = kh * kw;
+  const int64_t chunks = (Wo + 16 * NV - 1) / (16 * NV), rowP = chunks * NV * 16;  // gy columns, padded
+  const int64_t rowX = rowP + kw + 16;                                              // x columns, padded
+  std::vector<float> total(OC * K + OC, 0.0f);
+#pragma omp parallel
+  {
+    std::vector<float> gt(OC * rowP, 0.0f), xP(Hp * rowX), accW(OC * K * 16, 0.0f), accB(OC * 16, 0.0f);
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < g.N; n++) {
+      std::fill(xP.begin(), xP.end(), 0.0f);
+      for (int64_t h = 0; h < g.H; h++) std::memcpy(&xP[(h + g.pT) * rowX + g.pL], x + (n * g.H + h) * g.W, g.W * sizeof(float));
+      for (int64_t y = 0; y < Ho; y++) {
+        const float* gr = gy + (n * Ho + y) * Wo * OC;
+        for (int64_t c = 0; c < Wo; c++)
+          for (int o = 0; o < OC; o++) gt[o * rowP + c] = gr[c * OC + o];  // columns from Wo on stay zero
+        for (int64_t ch = 0; ch < chunks; ch++) {
+          __m512 gv[OC][NV];
+          for (int o = 0; o < OC; o++) {
+            for (int v = 0; v < NV; v++) gv[o][v] = _mm512_loadu_ps(&gt[o * rowP + (ch * NV + v) * 16]);
+            const __m512 s = _mm512_add_ps(_mm512_add_ps(gv[o][0], gv[o][1]), _mm512_add_ps(gv[o][2], gv[o][3]));
+            _mm512_storeu_ps(&accB[o * 16], _mm512_add_ps(_mm512_loadu_ps(&accB[o * 16]), s));
+          }
+          for (int64_t i = 0; i < kh; i++) {
+            const float* xr = &xP[(y + i) * rowX + ch * NV * 16];
+            for (int64_t j = 0; j < kw; j++) {
+              __m512 xv[NV];
+              for (int v = 0; v < NV; v++) xv[v] = _mm512_loadu_ps(xr + j + v * 16);
+              for (int o = 0; o < OC; o++) {
+                float* a = &accW[(o * K + i * kw + j) * 16];
+                __m512 acc = _mm512_mul_ps(gv[o][0], xv[0]);
+                for (int v = 1; v < NV; v++) acc = _mm512_fmadd_ps(gv[o][v], xv[v], acc);
+                _mm512_storeu_ps(a, _mm512_add_ps(_mm512_loadu_ps(a), acc));
+              }
+            }
+          }
+        }
+      }
+    }
+#pragma omp critical
+    {
+      auto lanes = [](const float* v) { float t = 0; for (int l = 0; l < 16; l++) t += v[l]; return t; };
+      for (int64_t k = 0; k < OC * K; k++) total[k] += lanes(&accW[k * 16]);
+      for (int o = 0; o < OC; o++) total[OC * K + o] += lanes(&accB[o * 16]);
+    }
+  }
+  std::memcpy(gw, total.data(), OC * K * sizeof(float));  // OHWI with one input channel: [o][i][j]
+  if (gb) std::memcpy(gb, total.data() + OC * K, OC * sizeof(float));
+}
+
 }  // namespace
 
 bool convBackwardDataFewChannels(const float* gy, const float* w, float* gx, int64_t N, int64_t H, int64_t W, int64_t C, int64_t O,
@@ -133,7 +194,27 @@ bool convBackwardDataFewChannels(const float* gy, const float* w, float* gx, int
   return true;
 }
 
+bool convBackwardWeightsOneChannel(const float* gy, const float* x, float* gw, float* gb, int64_t N, int64_t H, int64_t W, int64_t O,
+                                   int64_t kh, int64_t kw, int64_t pT, int64_t pB, int64_t pL, int64_t pR) {
+  const Geometry g{N, H, W, 1, O, kh, kw, pT, pB, pL, pR};
+  if (g.Ho() < 1 || g.Wo() < 1 || kh > 7 || kw > 7) return false;
+  switch (O) {
+    case 1: weightsOneChannel<1>(g, gy, x, gw, gb); return true;
+    case 2: weightsOneChannel<2>(g, gy, x, gw, gb); return true;
+    case 3: weightsOneChannel<3>(g, gy, x, gw, gb); return true;
+    case 4: weightsOneChannel<4>(g, gy, x, gw, gb); return true;
+    case 5: weightsOneChannel<5>(g, gy, x, gw, gb); return true;
+    case 6: weightsOneChannel<6>(g, gy, x, gw, gb); return true;
+    default: return false;  // more accumulators than registers; oneDNN vectorises well from 16 outputs
+  }
+}
+
 #else
+
+bool convBackwardWeightsOneChannel(const float*, const float*, float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                                   int64_t, int64_t, int64_t) {
+  return false;
+}
 
 bool convBackwardDataFewChannels(const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                                  int64_t, int64_t, int64_t) {

@@ -145,6 +145,16 @@ describe('native backend', { skip: !hasNative && 'native addon not built' }, () 
     ], 21, { rtol: 1e-3, atol: 1e-3 });
   });
 
+  test('weight gradients of convolutions from one channel to at most 6 (our own kernel on AVX-512 builds) match the reference', () => {
+    // stride 1, no dilation, groups 1, kernels up to 7x7; outputs wider than 64 columns take two passes; 7 outputs fall back to oneDNN
+    convMatchesReference([
+      [[3, 20, 22, 1], [6, 5, 5, 1], {}, { bias: true }],              // LeNet-5's first convolution, smaller
+      [[2, 9, 70, 1], [4, 3, 3, 1], { padding: 1 }, { bias: true }],  // 70 columns: two passes of 64
+      [[2, 8, 9, 1], [1, 2, 7, 1], { padding: [0, 1, 3, 2] }],         // one output, uneven padding
+      [[2, 10, 12, 1], [7, 3, 3, 1], {}, { bias: true }],              // 7 outputs: oneDNN
+    ], 29, { rtol: 1e-3, atol: 1e-3 });
+  });
+
   test('2x2 max pooling at stride 2 (two passes along rows) matches the reference, ties and odd sizes included', () => {
     const g = new Generator(17);
     // small integers make ties common: the first cell of the window in row-major order must win, as in the reference
