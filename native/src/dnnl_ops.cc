@@ -398,7 +398,7 @@ static convolution_backward_weights::primitive_desc winogradWeightsPd(const Conv
   }
 }
 
-static void directWeightsPd(const ConvGeom& g, const memory::desc& bdesc, bool bias, convolution_backward_weights::primitive_desc& pd) {
+static convolution_backward_weights::primitive_desc directWeightsPd(const ConvGeom& g, const memory::desc& bdesc, bool bias) {
   ConvFwd& f = convFwd(g, bias);
   // oneDNN's AVX2 backward-weights kernel runs 1.2-1.7x faster on its blocked layout (nChw8c) than on
   // NHWC for 16-64 channels (measured, 3x3, batch 16-64), more than paying for reordering x and gy;
@@ -407,7 +407,7 @@ static void directWeightsPd(const ConvGeom& g, const memory::desc& bdesc, bool b
   const bool any = g.G == 1 && g.C % 8 == 0 && g.O % 8 == 0 && g.kh * g.kw > 1;
   convolution_backward_weights::desc d(algorithm::convolution_direct, actDesc(g.N, g.C, g.H, g.W, any), weightDesc(g, true), bdesc,
                                        actDesc(g.N, g.O, g.Ho, g.Wo, any), g.stride, g.dil, g.padL, g.padR);
-  pd = convolution_backward_weights::primitive_desc(d, userScratch(), eng(), f.pd);
+  return convolution_backward_weights::primitive_desc(d, userScratch(), eng(), f.pd);
 }
 
 // conv2dBackwardWeights(gy, x, xShape, wShape, params, gw, gb|null)
@@ -432,8 +432,8 @@ static Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
   ConvBwdWeights& e = cache.get<ConvBwdWeights>(k, [&] {
     auto e = std::make_shared<ConvBwdWeights>();
     auto bdesc = bias ? memory::desc({g.O}, dt::f32, tag::x) : memory::desc();
-    e->pd = wg ? winogradWeightsPd(g, bdesc, *wg) : convolution_backward_weights::primitive_desc();
-    if (!e->pd) directWeightsPd(g, bdesc, bias, e->pd);
+    if (wg) e->pd = winogradWeightsPd(g, bdesc, *wg);
+    if (!e->pd) e->pd = directWeightsPd(g, bdesc, bias);
     e->prim = convolution_backward_weights(e->pd);
     e->src.init(actDesc(g.N, g.C, g.H, g.W), e->pd.src_desc(), &blockedSrcBuf);
     e->diffDst.init(actDesc(g.N, g.O, g.Ho, g.Wo), e->pd.diff_dst_desc(), &blockedDiffDstBuf);
