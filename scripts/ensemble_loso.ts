@@ -7,7 +7,9 @@
  *
  *   node dist/scripts/ensemble_loso.js [--checkpoint best|last] <dataset folder> <run name> <loso out folder>...
  *
- * `--checkpoint last` scores each run's last epoch instead of its best-on-validation one.
+ * `--checkpoint last` scores each run's last epoch instead of its best-on-validation one. The run name
+ * may be a comma-separated list, one per folder in order, to average different configurations
+ * (e.g. `vgg9bn-raw-specaugment,vgg9bn-bilateral-specaugment /tmp/L_raw /tmp/L_bilateral`).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,13 +22,15 @@ import { classificationReport } from '../src/train/metrics.js';
 import { loadTrainedModel } from '../src/train/predict.js';
 
 const usage = (): never => {
-  process.stderr.write('usage: ensemble_loso [--checkpoint best|last] <dataset folder> <run name, e.g. lenet5bn-bilateral-specaugment> <loso out folder>...\n');
+  process.stderr.write('usage: ensemble_loso [--checkpoint best|last] <dataset folder> <run name, e.g. lenet5bn-bilateral-specaugment, or one per folder, comma-separated> <loso out folder>...\n');
   process.exit(2);
 };
 const { values: { checkpoint }, positionals: [data, run, ...outs] } = (() => {
   try { return parseArgs({ options: { checkpoint: { type: 'string', default: 'best' } }, allowPositionals: true }); } catch { return usage(); }
 })();
 if (!data || !run || outs.length === 0 || (checkpoint !== 'best' && checkpoint !== 'last')) usage();
+const runs = run.split(',');
+if (runs.length !== 1 && runs.length !== outs.length) usage();
 const ds = scanDataset(data);
 const speakers = [...new Set(ds.recordings.map((r) => r.speaker))].sort();
 const f1s: number[] = [];
@@ -34,9 +38,10 @@ for (const speaker of speakers) {
   const recs = ds.recordings.filter((r) => r.speaker === speaker);
   let sum: Float32Array | null = null;
   let labels: Int32Array = new Int32Array(0);
-  for (const out of outs) {
-    const path = join(out, speaker, run, `${checkpoint}.safetensors`);
-    if (!existsSync(path)) throw new Error(`${path}: no checkpoint (was ${out} made by specnet loso with --runs ${run}?)`);
+  for (const [i, out] of outs.entries()) {
+    const name = runs.length === 1 ? runs[0] : runs[i];
+    const path = join(out, speaker, name, `${checkpoint}.safetensors`);
+    if (!existsSync(path)) throw new Error(`${path}: no checkpoint (was ${out} made by specnet loso with --runs ${name}?)`);
     const m = loadTrainedModel(path);
     const { height: h, width: w } = m.features;
     const set = await extractAll(recs, m.features);
