@@ -125,6 +125,11 @@ static ConvGeom convGeom(const Napi::CallbackInfo& info, const char* op, const D
   return g;
 }
 
+/** Ungrouped, stride 1, no dilation: the convolutions our own kernels, Winograd and the transposed forward take. */
+static bool plainStride1(const ConvGeom& g) {
+  return g.G == 1 && g.stride[0] == 1 && g.stride[1] == 1 && g.dil[0] == 0 && g.dil[1] == 0;
+}
+
 static memory::desc actDesc(int64_t N, int64_t C, int64_t H, int64_t W, bool any = false) {
   return memory::desc({N, C, H, W}, dt::f32, any ? tag::any : tag::nhwc);
 }
@@ -192,8 +197,8 @@ static ConvFwd& convFwd(const ConvGeom& g, bool bias) {
 // x plays its output gradient and y its input gradient. V is W with in/out channels swapped and the
 // kernel flipped: the flip is copied here, the swap is a strided view that oneDNN's reorder reads.
 static bool forwardAsTransposed(const ConvGeom& g, bool bias) {
-  return g.G == 1 && !bias && g.kh * g.kw > 1 && g.C >= 64 && g.O >= 64 && g.stride[0] == 1 && g.stride[1] == 1 &&
-         g.dil[0] == 0 && g.dil[1] == 0 && g.padL[0] < g.kh && g.padR[0] < g.kh && g.padL[1] < g.kw && g.padR[1] < g.kw;
+  return plainStride1(g) && !bias && g.kh * g.kw > 1 && g.C >= 64 && g.O >= 64 &&
+         g.padL[0] < g.kh && g.padR[0] < g.kh && g.padL[1] < g.kw && g.padR[1] < g.kw;
 }
 
 struct ConvFwdTransposed : Entry {
@@ -258,8 +263,7 @@ struct ConvWinograd : Entry {
 };
 
 static bool winogradShape(const ConvGeom& g) {
-  return g.G == 1 && g.kh == 3 && g.kw == 3 && g.stride[0] == 1 && g.stride[1] == 1 && g.dil[0] == 0 && g.dil[1] == 0 &&
-         g.C % 16 == 0 && g.O % 16 == 0 && g.padL[0] <= 1 && g.padL[1] <= 1 &&
+  return plainStride1(g) && g.kh == 3 && g.kw == 3 && g.C % 16 == 0 && g.O % 16 == 0 && g.padL[0] <= 1 && g.padL[1] <= 1 &&
          // oneDNN 2.6.3's Winograd backward-data pass gives wrong gradients with uneven padding (a test here
          // caught it: top 1, bottom 0), so only even padding takes this path
          g.padL[0] == g.padR[0] && g.padL[1] == g.padR[1];
@@ -352,8 +356,7 @@ static Napi::Value Conv2dBackwardData(const Napi::CallbackInfo& info) {
   float* gy = f32(info, 0, op, "gy", g.N * g.Ho * g.Wo * g.O);
   float* w = f32(info, 1, op, "w", numel(ws), ws);
   float* gx = f32(info, 5, op, "gx", numel(xs), xs);
-  if (g.G == 1 && g.stride[0] == 1 && g.stride[1] == 1 && g.dil[0] == 0 && g.dil[1] == 0 &&
-      convBackwardDataFewChannels(gy, w, gx, g.N, g.H, g.W, g.C, g.O, g.kh, g.kw, g.padL[0], g.padR[0], g.padL[1], g.padR[1])) {
+  if (plainStride1(g) && convBackwardDataFewChannels(gy, w, gx, g.N, g.H, g.W, g.C, g.O, g.kh, g.kw, g.padL[0], g.padR[0], g.padL[1], g.padR[1])) {
     return info.Env().Undefined();
   }
   GUARD_BEGIN
@@ -420,8 +423,7 @@ static Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
   float* gw = f32(info, 5, op, "gw", numel(ws), ws);
   float* gb = f32OrNull(info, 6, op, "gb", g.O);
   bool bias = gb != nullptr;
-  if (g.G == 1 && g.C == 1 && g.stride[0] == 1 && g.stride[1] == 1 && g.dil[0] == 0 && g.dil[1] == 0 &&
-      convBackwardWeightsOneChannel(gy, x, gw, gb, g.N, g.H, g.W, g.O, g.kh, g.kw, g.padL[0], g.padR[0], g.padL[1], g.padR[1])) {
+  if (plainStride1(g) && g.C == 1 && convBackwardWeightsOneChannel(gy, x, gw, gb, g.N, g.H, g.W, g.O, g.kh, g.kw, g.padL[0], g.padR[0], g.padL[1], g.padR[1])) {
     return info.Env().Undefined();
   }
   GUARD_BEGIN

@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { noGrad } from '../autograd/index.js';
+import { add, mul, noGrad } from '../autograd/index.js';
 import { getBackend } from '../backend/index.js';
-import { add, mul } from '../autograd/ops/index.js';
 import { mixupBatch } from '../augment/mixup.js';
 import { specAugmentBatch, specAugmentPolicy } from '../augment/specaugment.js';
 import { batchIndices } from '../data/loader.js';
