@@ -22,8 +22,8 @@ import { writeFileAtomic } from '../util/fs.js';
  * reflections, noise at an SNR); each repetition jitters rate, pitch, level, noise
  * and the silence around it.
  */
-export type SynthEngine = 'espeak' | 'flite';
-export const SYNTH_ENGINES: readonly SynthEngine[] = ['espeak', 'flite'];
+export type SynthEngine = 'espeak' | 'espeak-l2' | 'flite';
+export const SYNTH_ENGINES: readonly SynthEngine[] = ['espeak', 'espeak-l2', 'flite'];
 
 export interface SynthOptions {
   out: string;
@@ -44,6 +44,25 @@ export const SYNTH_DEFAULTS: Omit<SynthOptions, 'out'> = { speakers: 12, repetit
 
 const DIGITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 const ACCENTS = ['gmw/en-US', 'gmw/en', 'gmw/en-GB-scotland', 'gmw/en-GB-x-gbclan', 'gmw/en-GB-x-gbcwmd', 'gmw/en-GB-x-rp', 'gmw/en-US-nyc', 'gmw/en-029'];
+
+/**
+ * Non-native English (engine `espeak-l2`): the English digits as a speaker of another language
+ * says them, written in that language's spelling and read by its eSpeak voice (so "five" comes
+ * out with French, German, Greek… vowels and consonants). FSDD's speakers include Greek, German
+ * and Belgian-French accents, AudioMNIST's mostly German ones; eSpeak's English variants are all
+ * native accents. Zero … nine.
+ */
+export const L2_DIGITS: Record<string, readonly string[]> = {
+  'roa/fr': ['ziro', 'ouane', 'tou', 'sri', 'fore', 'faïve', 'sixe', 'sévène', 'eïte', 'naïne'],
+  'gmw/de': ['siro', 'wann', 'tu', 'sri', 'for', 'faif', 'sicks', 'sewen', 'ejt', 'nain'],
+  'grk/el': ['ζίρο', 'ουάν', 'του', 'θρι', 'φορ', 'φάϊβ', 'σιξ', 'σέβεν', 'έϊτ', 'νάϊν'],
+  'roa/es': ['sírou', 'guan', 'tu', 'tri', 'for', 'faif', 'siks', 'séven', 'eit', 'nain'],
+  'roa/it': ['ziro', 'uan', 'tu', 'tri', 'for', 'faiv', 'sics', 'seven', 'eit', 'nain'],
+  'gmw/nl': ['sieroo', 'wan', 'toe', 'srie', 'for', 'fajf', 'siks', 'sevven', 'eet', 'najn'],
+  'inc/hi': ['ज़ीरो', 'वन', 'टू', 'थ्री', 'फ़ोर', 'फ़ाइव', 'सिक्स', 'सेवन', 'एट', 'नाइन'],
+  'zle/ru': ['зироу', 'уан', 'ту', 'сри', 'фо', 'файв', 'сикс', 'сэвэн', 'эйт', 'найн'],
+};
+const L2_ACCENTS = Object.keys(L2_DIGITS);
 
 const FLITE_VOICES = ['slt', 'awb', 'rms', 'kal16', 'kal'];
 
@@ -95,7 +114,7 @@ export function speakerSpec(seed: number, i: number, femaleFraction = 0.2, engin
   return {
     id, engine,
     gender: female ? 'female' : 'male',
-    accent: ACCENTS[g.int(ACCENTS.length)],
+    accent: engine === 'espeak-l2' ? L2_ACCENTS[g.int(L2_ACCENTS.length)] : ACCENTS[g.int(ACCENTS.length)],
     pitchBase: Math.round(female ? g.uniform(150, 210) : g.uniform(70, 120)),
     pitchRange: Math.round(g.uniform(80, 140)),
     formants: [0, 1, 2, 3].map(() => Math.round((female ? 108 : 100) + g.uniform(-9, 9))),
@@ -221,11 +240,12 @@ async function speakerUtterances(s: SpeakerSpec, o: SynthOptions, write: (digit:
   m.FS.writeFile(`/usr/share/espeak-ng-data/voices/!v/specnet${s.id}`, variantFile(s));
   if (w.set_voice(`${s.accent}+specnet${s.id}`, '', 0, 0, 0) !== 0) throw new Error(`synth: eSpeak refused voice ${s.accent}+specnet${s.id}`);
   const engineRate = w.get_samplerate();
+  const words = s.engine === 'espeak-l2' ? L2_DIGITS[s.accent] : DIGITS;
   for (let digit = 0; digit < DIGITS.length; digit++) {
     for (let rep = 0; rep < o.repetitions; rep++) {
       w.set_rate(Math.round(s.rate * g.uniform(0.9, 1.1)));
       w.set_pitch(Math.round(50 + g.uniform(-8, 8)));
-      write(digit, rep, await finishUtterance(speak(w, DIGITS[digit]), engineRate, o, s, g));
+      write(digit, rep, await finishUtterance(speak(w, words[digit]), engineRate, o, s, g));
     }
   }
 }

@@ -7,6 +7,8 @@ declare module '@echogarden/espeak-ng-emscripten' {
     set_range(range: number): void;
     get_samplerate(): number;
     synthesize(text: string, onAudio: (samples: Int16Array, events: unknown[]) => void): void;
+    /** The phonemes eSpeak reads `text` as, in IPA with `_` between phonemes. */
+    synthesize_ipa(text: string): { code: number; ipa: string };
     list_voices(): { name: string; identifier: string; languages: { name: string; priority: number }[] }[];
   }
   export interface ESpeakModule {

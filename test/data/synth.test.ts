@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readWav } from '../../src/audio/wav.js';
 import { scanDataset } from '../../src/data/audio_datasets.js';
-import { speakerSpec, synthesizeCorpus } from '../../src/data/synth.js';
+import createEspeak from '@echogarden/espeak-ng-emscripten';
+import { L2_DIGITS, speakerSpec, synthesizeCorpus } from '../../src/data/synth.js';
 
 const digest = (dir: string): string => {
   const h = createHash('sha256');
@@ -62,5 +63,30 @@ test('Flite speakers: its voices with pitch and vocal-tract scale, taking turns 
   for (const s of fl) {
     if (s.gender === 'female' && s.accent !== 'slt') assert.ok(s.formants[0] >= 110, `${s.id}: a man's voice made female has a shorter tract`);
     if (s.gender === 'male' && s.accent === 'slt') assert.ok(s.formants[0] <= 90, `${s.id}: slt made male has a longer tract`);
+  }
+});
+
+test('non-native speakers (espeak-l2): each language\'s voice reads the respelt digits as ten distinct words with the English onsets', async () => {
+  const m = await createEspeak();
+  const w = new m.eSpeakNGWorker();
+  for (const [voice, words] of Object.entries(L2_DIGITS)) {
+    assert.equal(words.length, 10, voice);
+    assert.equal(w.set_voice(voice, '', 0, 0, 0), 0, `eSpeak has ${voice}`);
+    const ipa = words.map((x) => w.synthesize_ipa(x).ipa.trim().replace(/[ˈˌ_]/g, ''));
+    assert.equal(new Set(ipa).size, 10, `${voice}: ${ipa.join(' ')}`);
+    // two, four, five, nine begin as in English (Hindi's retroflex ʈ for /t/, as Indian English has it)
+    assert.match(ipa[2], /^[tʈ]/, `${voice} two: ${ipa[2]}`);
+    assert.match(ipa[4], /^f/, `${voice} four: ${ipa[4]}`);
+    assert.match(ipa[5], /^f/, `${voice} five: ${ipa[5]}`);
+    assert.match(ipa[9], /^n/, `${voice} nine: ${ipa[9]}`);
+  }
+  const out = mkdtempSync(join(tmpdir(), 'specnet-synth-l2-'));
+  const specs = await synthesizeCorpus({ speakers: 2, repetitions: 1, sampleRate: 8000, seed: 4, femaleFraction: 0.5, engines: ['espeak-l2'], out });
+  for (const s of specs) {
+    assert.ok(s.accent in L2_DIGITS, s.accent);
+    for (let d = 0; d < 10; d++) {
+      const x = readWav(join(out, 'data', s.id, `${d}_${s.id}_0.wav`)).samples;
+      assert.ok(x.length > 0.3 * 8000 && Math.max(...x.map(Math.abs)) > 0.1, `${s.accent} digit ${d}: a clip with sound in it`);
+    }
   }
 });
