@@ -5,8 +5,10 @@
  * preprocessing (and AdaBN when it was trained with train.adaptBatchNorm), and the
  * averaged prediction is scored by macro F1 on that speaker's recordings.
  *
- *   node dist/scripts/ensemble_loso.js [--checkpoint best|last] <dataset folder> <run name> <loso out folder>...
+ *   node dist/scripts/ensemble_loso.js [--checkpoint best|last] [--warp] <dataset folder> <run name> <loso out folder>...
  *
+ * `--warp` applies test-time VTLN (train.adaptWarp, src/train/adapt.ts) to every model, each
+ * choosing its own factor per speaker; a model trained with train.adaptWarp always does.
  * `--checkpoint last` scores each run's last epoch instead of its best-on-validation one. The run name
  * may be a comma-separated list, one per folder in order, to average different configurations
  * (e.g. `vgg9bn-raw-specaugment,vgg9bn-bilateral-specaugment /tmp/L_raw /tmp/L_bilateral`).
@@ -17,16 +19,16 @@ import { parseArgs } from 'node:util';
 import { scanDataset } from '../src/data/audio_datasets.js';
 import { extractAll } from '../src/data/features.js';
 import { tensor } from '../src/tensor/create.js';
-import { adaptBatchNorm } from '../src/train/adapt.js';
+import { adaptBatchNorm, adaptWarp } from '../src/train/adapt.js';
 import { classificationReport } from '../src/train/metrics.js';
 import { loadTrainedModel } from '../src/train/predict.js';
 
 const usage = (): never => {
-  process.stderr.write('usage: ensemble_loso [--checkpoint best|last] <dataset folder> <run name, e.g. lenet5bn-bilateral-specaugment, or one per folder, comma-separated> <loso out folder>...\n');
+  process.stderr.write('usage: ensemble_loso [--checkpoint best|last] [--warp] <dataset folder> <run name, e.g. lenet5bn-bilateral-specaugment, or one per folder, comma-separated> <loso out folder>...\n');
   process.exit(2);
 };
-const { values: { checkpoint }, positionals: [data, run, ...outs] } = (() => {
-  try { return parseArgs({ options: { checkpoint: { type: 'string', default: 'best' } }, allowPositionals: true }); } catch { return usage(); }
+const { values: { checkpoint, warp }, positionals: [data, run, ...outs] } = (() => {
+  try { return parseArgs({ options: { checkpoint: { type: 'string', default: 'best' }, warp: { type: 'boolean', default: false } }, allowPositionals: true }); } catch { return usage(); }
 })();
 if (!data || !run || outs.length === 0 || (checkpoint !== 'best' && checkpoint !== 'last')) usage();
 const runs = run.split(',');
@@ -38,6 +40,7 @@ for (const speaker of speakers) {
   const recs = ds.recordings.filter((r) => r.speaker === speaker);
   let sum: Float32Array | null = null;
   let labels: Int32Array = new Int32Array(0);
+  const alphas: number[] = [];
   for (const [i, out] of outs.entries()) {
     const name = runs.length === 1 ? runs[0] : runs[i];
     const path = join(out, speaker, name, `${checkpoint}.safetensors`);
@@ -46,8 +49,13 @@ for (const speaker of speakers) {
     const { height: h, width: w } = m.features;
     const set = await extractAll(recs, m.features);
     labels = set.labels;
-    if (m.adaptBatchNorm) adaptBatchNorm(m.model, set.images, h, w);
-    const p = m.model.predict(tensor(set.images, [labels.length, h, w, 1])).softmax(-1).toArray() as Float32Array;
+    let images: Float32Array = set.images;
+    if (warp || m.adaptWarp) {
+      const chosen = adaptWarp(m.model, images, h, w, { adaptBatchNorm: m.adaptBatchNorm });
+      images = chosen.images;
+      alphas.push(chosen.alpha);
+    } else if (m.adaptBatchNorm) adaptBatchNorm(m.model, images, h, w);
+    const p = m.model.predict(tensor(images, [labels.length, h, w, 1])).softmax(-1).toArray() as Float32Array;
     sum = sum ? sum.map((v, i) => v + p[i]) : p;
   }
   const k = ds.classes.length;
@@ -58,6 +66,6 @@ for (const speaker of speakers) {
   });
   const f1 = classificationReport(labels, predictions, k).macroF1;
   f1s.push(f1);
-  process.stdout.write(`${speaker}\t${f1.toFixed(4)}\n`);
+  process.stdout.write(`${speaker}\t${f1.toFixed(4)}${alphas.length ? `\twarps ${alphas.join(' ')}` : ''}\n`);
 }
 process.stdout.write(`mean\t${(f1s.reduce((a, b) => a + b, 0) / f1s.length).toFixed(4)}\n`);

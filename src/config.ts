@@ -36,7 +36,7 @@ const trainSchema = z.strictObject({
   batchSize: positiveInt, optimizer: z.enum(['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad']), lr: z.number().positive(),
   weightDecay: z.number().nonnegative(), momentum: z.number().min(0).max(1), schedule: z.enum(['none', 'cosine', 'step', 'exponential']),
   warmupEpochs: z.number().int().nonnegative(), patience: z.number().int().nonnegative(), labelSmoothing: z.number().min(0).max(1), mixup: z.number().nonnegative(),
-  clipNorm: z.number().nonnegative(), specaugmentPolicy: z.enum(POLICY_NAMES), adaptBatchNorm: z.boolean(),
+  clipNorm: z.number().nonnegative(), specaugmentPolicy: z.enum(POLICY_NAMES), adaptBatchNorm: z.boolean(), adaptWarp: z.boolean(),
 }).partial();
 
 export const configSchema = z.strictObject({

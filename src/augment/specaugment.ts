@@ -68,13 +68,11 @@ export function timeWarp(img: Float32Array, h: number, w: number, maxShift: numb
 }
 
 /**
- * Frequency warp: output row y (counted from the bottom, the lowest band) takes
- * the image at height y / α, linearly interpolated; rows that would come from
- * above the top repeat the top row. α is drawn uniformly in [1 − a, 1 + a].
- * Row 0 of the image is the highest band (see extractFeatures).
+ * Frequency warp by a fixed factor α: output row y (counted from the bottom, the lowest band)
+ * takes the image at height y / α, linearly interpolated; rows that would come from above the
+ * top repeat the top row. Row 0 of the image is the highest band (see extractFeatures).
  */
-export function freqWarp(img: Float32Array, h: number, w: number, a: number, g: Generator): Float32Array {
-  const alpha = 1 - a + 2 * a * g.uniform();
+export function freqWarpBy(img: Float32Array, h: number, w: number, alpha: number): Float32Array {
   const out = new Float32Array(img.length);
   for (let y = 0; y < h; y++) {
     const s = Math.min(y / alpha, h - 1);           // source height from the bottom
@@ -83,6 +81,11 @@ export function freqWarp(img: Float32Array, h: number, w: number, a: number, g: 
     for (let x = 0; x < w; x++) out[o + x] = img[p + x] * (1 - f) + img[q + x] * f;
   }
   return out;
+}
+
+/** Frequency warp by α drawn uniformly in [1 − a, 1 + a] (see freqWarpBy). */
+export function freqWarp(img: Float32Array, h: number, w: number, a: number, g: Generator): Float32Array {
+  return freqWarpBy(img, h, w, 1 - a + 2 * a * g.uniform());
 }
 
 /**

@@ -340,8 +340,9 @@ program.command('predict')
   .option('--json', 'one JSON object per file')
   .action(async (files: string[], o: { checkpoint: string; json?: boolean }) => {
     const m = loadTrainedModel(resolve(o.checkpoint));
-    if ((m.features.speakerNorm || m.adaptBatchNorm) && files.length < SPEAKER_MIN_FILES) {
-      const how = m.features.speakerNorm ? 'normalises per speaker (features.speakerNorm)' : 'adapts its batch norm to the speaker (train.adaptBatchNorm)';
+    if ((m.features.speakerNorm || m.adaptBatchNorm || m.adaptWarp) && files.length < SPEAKER_MIN_FILES) {
+      const how = m.features.speakerNorm ? 'normalises per speaker (features.speakerNorm)'
+        : m.adaptBatchNorm ? 'adapts its batch norm to the speaker (train.adaptBatchNorm)' : 'chooses a frequency warp for the speaker (train.adaptWarp)';
       console.error(`specnet predict: warning: this checkpoint ${how}, and the ${files.length} file(s) given are taken as one speaker's; ` +
         `with fewer than ${SPEAKER_MIN_FILES} recordings of the speaker it is much less accurate${m.features.speakerNorm ? ' (FSDD george: 38% with 1 file, 84% with 5; docs/EXPERIMENTS.md)' : ''}`);
     }

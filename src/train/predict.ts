@@ -7,7 +7,7 @@ import type { Module } from '../nn/module.js';
 import { tensor } from '../tensor/create.js';
 import { loadCheckpoint, readCheckpointMeta } from './checkpoint.js';
 import { CheckpointError } from './safetensors.js';
-import { adaptBatchNorm } from './adapt.js';
+import { adaptBatchNorm, adaptWarp } from './adapt.js';
 import { evaluate } from './trainer.js';
 import type { ClassificationReport } from './metrics.js';
 
@@ -15,6 +15,8 @@ export interface LoadedModel {
   model: Module; features: FeatureConfig; classes: string[]; name: string;
   /** Trained with train.adaptBatchNorm: batch norm is adapted to the recordings being predicted (AdaBN). */
   adaptBatchNorm: boolean;
+  /** Trained with train.adaptWarp: the recordings being predicted are frequency-warped by the factor chosen for them (test-time VTLN). */
+  adaptWarp: boolean;
 }
 
 /** A trained model with the preprocessing it was trained on, from a checkpoint. */
@@ -27,8 +29,8 @@ export function loadTrainedModel(path: string): LoadedModel {
   loadCheckpoint(path, model, meta.model);
   model.eval();
   // settings added since the checkpoint was written take their defaults (each new one is off by default)
-  const adapt = (meta.config as { adaptBatchNorm?: boolean } | undefined)?.adaptBatchNorm === true;
-  return { model, features: { ...DEFAULT_FEATURES, ...features }, classes, name: meta.model, adaptBatchNorm: adapt };
+  const config = meta.config as { adaptBatchNorm?: boolean; adaptWarp?: boolean } | undefined;
+  return { model, features: { ...DEFAULT_FEATURES, ...features }, classes, name: meta.model, adaptBatchNorm: config?.adaptBatchNorm === true, adaptWarp: config?.adaptWarp === true };
 }
 
 export interface Prediction { file: string; label: string; index: number; probabilities: Record<string, number> }
@@ -37,7 +39,8 @@ export interface Prediction { file: string; label: string; index: number; probab
  * Class probabilities of WAV files with the checkpoint's own preprocessing. A checkpoint trained
  * with features.speakerNorm normalises the files of one call together, as one speaker's: give
  * several recordings of the speaker (with one file, its own band means are subtracted). One
- * trained with train.adaptBatchNorm likewise adapts its batch norm to the files of one call.
+ * trained with train.adaptBatchNorm likewise adapts its batch norm to the files of one call,
+ * and one trained with train.adaptWarp chooses one frequency warp for them.
  */
 export async function predictFiles(m: LoadedModel, files: string[]): Promise<Prediction[]> {
   const { height, width } = m.features;
@@ -47,9 +50,11 @@ export async function predictFiles(m: LoadedModel, files: string[]): Promise<Pre
     images.set(await extractFeatures(a.samples, a.sampleRate, m.features), i * height * width);
   }
   if (m.features.speakerNorm) normalizeBySpeaker(images, height, width, files.map(() => 'speaker'));
-  if (m.adaptBatchNorm) adaptBatchNorm(m.model, images, height, width);
+  let x: Float32Array = images;
+  if (m.adaptWarp) x = adaptWarp(m.model, images, height, width, { adaptBatchNorm: m.adaptBatchNorm }).images;
+  else if (m.adaptBatchNorm) adaptBatchNorm(m.model, images, height, width);
   return files.map((file, i) => {
-    const p = m.model.predict(tensor(images.slice(i * height * width, (i + 1) * height * width), [1, height, width, 1])).softmax(-1).toArray();
+    const p = m.model.predict(tensor(x.slice(i * height * width, (i + 1) * height * width), [1, height, width, 1])).softmax(-1).toArray();
     let best = 0;
     for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
     return { file, label: m.classes[best], index: best, probabilities: Object.fromEntries(m.classes.map((c, k) => [c, p[k]])) };
@@ -64,7 +69,7 @@ export async function evaluateDataset(m: LoadedModel, root: string, o: { speaker
   if (recs.length === 0) throw new CheckpointError(`${root}: no recordings${o.speakers ? ` of speakers ${o.speakers.join(', ')}` : ''}`);
   const set = await extractAll(recs, m.features, { cacheDir: o.cacheDir });
   const d = { images: set.images, labels: set.labels, groups: set.kept.map((r) => r.speaker) };
-  const { predictions: _p, ...r } = evaluate(m.model, d, m.features.height, m.features.width, m.classes.length, { adaptBatchNorm: m.adaptBatchNorm });
+  const { predictions: _p, ...r } = evaluate(m.model, d, m.features.height, m.features.width, m.classes.length, { adaptBatchNorm: m.adaptBatchNorm, adaptWarp: m.adaptWarp });
   void _p;
   return { ...r, count: set.labels.length, failed: set.failed.length };
 }

@@ -12,7 +12,7 @@ import { Adagrad, Adam, AdamW, clipGradNorm, CosineAnnealingLR, ExponentialLR, L
 import { tensor } from '../tensor/create.js';
 import { defaultGenerator, Generator, manualSeed } from '../tensor/random.js';
 import { groupIndices } from '../util/group.js';
-import { adaptBatchNorm } from './adapt.js';
+import { adaptBatchNorm, adaptWarp } from './adapt.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { classificationReport, type ClassificationReport } from './metrics.js';
 import type { Run } from '../track/tracker.js';
@@ -47,12 +47,18 @@ export interface TrainConfig {
    * them, unlabelled; no effect on a model without batch norm.
    */
   adaptBatchNorm: boolean;
+  /**
+   * Test-time VTLN: each test speaker's images are warped along the frequency axis by the
+   * factor (0.9…1.1) under which the model's predictions are most certain (see adapt.ts).
+   * Needs several of the speaker's recordings, unlabelled.
+   */
+  adaptWarp: boolean;
   seed: number;
 }
 
 export const DEFAULT_TRAIN: TrainConfig = {
   model: 'lenet5', epochs: 10, batchSize: 64, optimizer: 'adam', lr: 1e-3, weightDecay: 0, momentum: 0.9,
-  schedule: 'cosine', warmupEpochs: 0, patience: 0, augment: 'none', labelSmoothing: 0, mixup: 0, clipNorm: 0, adaptBatchNorm: false, seed: 0,
+  schedule: 'cosine', warmupEpochs: 0, patience: 0, augment: 'none', labelSmoothing: 0, mixup: 0, clipNorm: 0, adaptBatchNorm: false, adaptWarp: false, seed: 0,
 };
 
 /** Images [count, height, width] (one channel) with integer labels, and optionally each image's speaker. */
@@ -154,32 +160,42 @@ function batchOf(d: ImageData, idx: Int32Array, size: number): Float32Array {
  * Loss and classification report of a model on a split, in eval mode, without the graph.
  * With adaptBatchNorm (AdaBN, see adapt.ts), each speaker's images (`d.groups`; none: one
  * speaker) are predicted after the batch-norm statistics are recomputed on them; the model
- * keeps the last speaker's.
+ * keeps the last speaker's. With adaptWarp (test-time VTLN, see adapt.ts), each speaker's
+ * images are first warped along the frequency axis by the factor chosen for that speaker.
+ * `warps` lists the chosen factor of each speaker, in the order of first appearance.
  */
-export function evaluate(model: Module, d: ImageData, h: number, w: number, numClasses: number, o: { batchSize?: number; adaptBatchNorm?: boolean } = {}): ClassificationReport & { loss: number; predictions: Int32Array } {
+export function evaluate(model: Module, d: ImageData, h: number, w: number, numClasses: number, o: { batchSize?: number; adaptBatchNorm?: boolean; adaptWarp?: boolean } = {}): ClassificationReport & { loss: number; predictions: Int32Array; warps: { speaker: string; alpha: number }[] } {
   const size = h * w, n = d.labels.length, batchSize = o.batchSize ?? 256;
   const predictions = new Int32Array(n);
   let lossSum = 0;
-  const speakers = o.adaptBatchNorm ? [...groupIndices(d.groups ?? new Array<string>(n).fill('')).values()] : [Array.from({ length: n }, (_, i) => i)];
+  const perSpeaker = o.adaptBatchNorm || o.adaptWarp;
+  const speakers = perSpeaker ? [...groupIndices(d.groups ?? new Array<string>(n).fill('')).entries()] : [['', Array.from({ length: n }, (_, i) => i)] as const];
+  const warps: { speaker: string; alpha: number }[] = [];
   const was = model.training;
   model.eval();
   try {
-    for (const members of speakers) {
+    for (const [speaker, members] of speakers) {
       const all = Int32Array.from(members);
-      if (o.adaptBatchNorm) adaptBatchNorm(model, batchOf(d, all, size), h, w);
+      let images = batchOf(d, all, size);
+      if (o.adaptWarp) {
+        const chosen = adaptWarp(model, images, h, w, { adaptBatchNorm: o.adaptBatchNorm === true, batchSize });
+        images = chosen.images;
+        warps.push({ speaker, alpha: chosen.alpha });
+      } else if (o.adaptBatchNorm) adaptBatchNorm(model, images, h, w);
       noGrad(() => {
         for (const batch of batchIndices(all.length, { batchSize })) {
-          const idx = batch.map((j) => all[j]);
-          const logits = model.forward(tensor(batchOf(d, idx, size), [idx.length, h, w, 1]));
-          const y = Int32Array.from(idx, (k) => d.labels[k]);
-          lossSum += crossEntropy(logits, y).item() * idx.length;
+          const x = new Float32Array(batch.length * size);
+          batch.forEach((j, i) => x.set(images.subarray(j * size, (j + 1) * size), i * size));
+          const logits = model.forward(tensor(x, [batch.length, h, w, 1]));
+          const y = Int32Array.from(batch, (j) => d.labels[all[j]]);
+          lossSum += crossEntropy(logits, y).item() * batch.length;
           const p = logits.argmax(1).toArray();
-          idx.forEach((k, i) => { predictions[k] = p[i]; });
+          batch.forEach((j, i) => { predictions[all[j]] = p[i]; });
         }
       });
     }
   } finally { model.train(was); }
-  return { ...classificationReport(d.labels, predictions, numClasses), loss: lossSum / Math.max(n, 1), predictions };
+  return { ...classificationReport(d.labels, predictions, numClasses), loss: lossSum / Math.max(n, 1), predictions, warps };
 }
 
 /**
@@ -339,7 +355,7 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
   if (data.test && existsSync(paths.best) && status !== 'stopped') {
     const best = createModel(c.model, modelOptions);
     loadCheckpoint(paths.best, best, c.model);
-    const { predictions: _p, ...report } = evaluate(best, data.test, h, w, numClasses, { adaptBatchNorm: c.adaptBatchNorm });
+    const { predictions: _p, ...report } = evaluate(best, data.test, h, w, numClasses, { adaptBatchNorm: c.adaptBatchNorm, adaptWarp: c.adaptWarp });
     void _p;
     test = report;
     if (run) logFilters(run, best, data.train.images.subarray(0, size), h, w);

@@ -4,7 +4,7 @@ import { BatchNorm2d, Flatten, Linear, Sequential } from '../../src/nn/index.js'
 import { LeNet5 } from '../../src/models/lenet5.js';
 import { createModel } from '../../src/models/registry.js';
 import { tensor } from '../../src/tensor/create.js';
-import { adaptBatchNorm } from '../../src/train/adapt.js';
+import { adaptBatchNorm, adaptWarp } from '../../src/train/adapt.js';
 import { evaluate } from '../../src/train/trainer.js';
 import { onEachBackend } from '../helpers.js';
 
@@ -17,6 +17,24 @@ function aboveMeanModel(): Sequential {
   lin.weight.storage = tensor([0, 0, 0, 0, 1, 1, 1, 1], [2, 4]).storage;
   lin.bias!.storage = tensor([0, 0], [2]).storage;
   return new Sequential(new BatchNorm2d(1), new Flatten(), lin);
+}
+
+/** Images 20 × 2 (row 0 the highest band), dark but for one band: `bright[i]` rows from the bottom. */
+const H = 20;
+const banded = (bright: number[]) => {
+  const x = new Float32Array(bright.length * H * 2);
+  bright.forEach((b, i) => x.fill(1, i * H * 2 + (H - 1 - b) * 2, i * H * 2 + (H - b) * 2));
+  return x;
+};
+
+/** Class 1's score = 10 × the brightness of band 11 (from the bottom), class 0's = 0: certain only when band 11 is lit. */
+function band11Model(): Sequential {
+  const lin = new Linear(H * 2, 2);
+  const w = new Float32Array(2 * H * 2);
+  w[H * 2 + (H - 1 - 11) * 2] = 10; w[H * 2 + (H - 1 - 11) * 2 + 1] = 10;
+  lin.weight.storage = tensor(w, [2, H * 2]).storage;
+  lin.bias!.storage = tensor([0, 0], [2]).storage;
+  return new Sequential(new Flatten(), lin).eval();
 }
 
 for (const [name, setup] of onEachBackend(() => {})) {
@@ -67,6 +85,28 @@ for (const [name, setup] of onEachBackend(() => {})) {
       const adapted = evaluate(aboveMeanModel().eval(), d, 2, 2, 2, { adaptBatchNorm: true });
       assert.deepEqual([...adapted.predictions], [0, 0, 1, 1]);
       assert.equal(adapted.accuracy, 1);
+    });
+
+    test('adaptWarp picks the frequency warp under which the model is most certain, and returns the warped images', () => {
+      setup();
+      // band 10 warped by 1.1 lands exactly on band 11 (output band y reads band y / α); 1.08 brings only 0.8 of it
+      const images = banded([10, 10]);
+      const chosen = adaptWarp(band11Model(), images, H, 2, { adaptBatchNorm: false });
+      assert.equal(chosen.alpha, 1.1);
+      assert.deepEqual([...chosen.images.subarray((H - 1 - 11) * 2, (H - 11) * 2)], [1, 1]);
+      assert.deepEqual(images, banded([10, 10]), 'the input is not changed');
+      // already on band 11: no warp
+      assert.equal(adaptWarp(band11Model(), banded([11, 11]), H, 2, { adaptBatchNorm: false }).alpha, 1);
+    });
+
+    test('evaluate with adaptWarp warps each speaker by its own factor', () => {
+      setup();
+      const d = { images: banded([10, 11, 10, 11]), labels: Int32Array.from([1, 1, 1, 1]), groups: ['a', 'b', 'a', 'b'] };
+      const plain = evaluate(band11Model(), d, H, 2, 2);
+      assert.deepEqual([...plain.predictions], [0, 1, 0, 1]);
+      const warped = evaluate(band11Model(), d, H, 2, 2, { adaptWarp: true });
+      assert.deepEqual(warped.warps, [{ speaker: 'a', alpha: 1.1 }, { speaker: 'b', alpha: 1 }]);
+      assert.deepEqual([...warped.predictions], [1, 1, 1, 1]);
     });
 
     test('lenet5bn is LeNet-5 with batch norm after each convolution and dropout after fc1', () => {
