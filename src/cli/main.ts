@@ -282,23 +282,28 @@ withConfig(program.command('loso')
   .option('--runs <list>', 'only these configurations, e.g. resnet14-bilateral-specaugment (comma-separated)')
   .option('--out <dir>', 'output folder (checkpoints, loso.md, loso.json)', 'runs/loso')
   .option('--seed <n>', 'seed', (v) => Number(v))
+  .option('--seeds <list>', 'train each configuration once per seed and judge the mean of their probabilities (an ensemble), e.g. 0,1,2')
   .option('--backend <name>', 'reference or native')
   .option('--runs-dir <dir>', 'the tracker\'s runs folder (specnet.db)', defaultRunsDir())
   .option('--no-track', 'do not record the runs in the tracker')
   .option('--json', 'print the result as one JSON object'))
-  .action(async (o: MatrixFlags & { data: string; extra?: string; speakers?: string; runs?: string; out: string }) => {
+  .action(async (o: MatrixFlags & { data: string; extra?: string; speakers?: string; runs?: string; out: string; seeds?: string }) => {
     const c = matrixConfig(o);
+    const seeds = o.seeds?.split(',').map((v) => Number(v.trim()));
+    if (seeds && (seeds.length === 0 || seeds.some((v) => !Number.isInteger(v)) || new Set(seeds).size !== seeds.length)) throw new Error(`--seeds wants distinct integers separated by commas, got '${o.seeds}'`);
     const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
     const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
     const t0 = performance.now();
     const out = resolve(o.out);
     log(`leave-one-speaker-out on ${o.data}${o.extra ? ` (+ ${o.extra} in training)` : ''}: ${c.models.join(' and ')}, epochs ${c.epochs.join('/')}, backend ${getBackend().name}`);
     const r = await runLoso(c, {
-      data: resolve(o.data), extra: o.extra && resolve(o.extra), out, speakers: o.speakers?.split(','), runs: o.runs?.split(','),
+      data: resolve(o.data), extra: o.extra && resolve(o.extra), out, speakers: o.speakers?.split(','), runs: o.runs?.split(','), seeds,
       track: o.track ? { dir: resolve(o.runsDir), group: groupName('loso') } : null,
       onFeatures: featureProgress(o.json),
       onRunStart: (speaker, run, i, n) => log(`run ${i + 1}/${n}: ${run}, test speaker ${speaker}`),
-      onRunEnd: (_s, run) => log(`  ${run.result.status}, test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}, ${run.result.history.length} epochs in ${run.result.trainSeconds.toFixed(1)} s`),
+      onRunEnd: (_s, run) => log(`  ${run.result.status}, test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}` +
+        ('seedMacroF1' in run.result ? ` (mean of ${(run.result.seedMacroF1 as number[]).length} seeds' probabilities; each alone ${(run.result.seedMacroF1 as number[]).map((v) => v.toFixed(4)).join(', ')})` : `, ${run.result.history.length} epochs`) +
+        ` in ${run.result.trainSeconds.toFixed(1)} s`),
       callbacks: { shouldStop: stop.stopRequested, onBatch: o.json ? undefined : epochProgress() },
     });
     stop.dispose();

@@ -14,7 +14,9 @@ import { init } from '../track/tracker.js';
 import type { FeatureConfig } from '../audio/features.js';
 import { imagesOf } from './experiment.js';
 import { featuresFor, matrixSpecs, runTrainConfig, trackedConfig, type MatrixRun } from './matrix.js';
-import { train, type TrainCallbacks, type TrainData } from './trainer.js';
+import { classificationReport } from './metrics.js';
+import { loadTrainedModel } from './predict.js';
+import { evaluate, train, type TrainCallbacks, type TrainConfig, type TrainData, type TrainResult } from './trainer.js';
 
 export interface LosoOptions {
   /** The dataset whose speakers are left out in turn. */
@@ -27,6 +29,12 @@ export interface LosoOptions {
   speakers?: string[];
   /** Only these runs, by matrix name (e.g. resnet14-bilateral-specaugment); default: all 8. */
   runs?: string[];
+  /**
+   * Train each configuration once per seed (default: once, with the config's seed) and judge
+   * the mean of the seeds' class probabilities on the test speaker, a deep ensemble
+   * (Lakshminarayanan et al. 2017); each seed's run goes to `<run>/seed<N>`.
+   */
+  seeds?: number[];
   track?: { dir: string; group: string } | null;
   callbacks?: TrainCallbacks;
   onFeatures?(filter: string, done: number, total: number): void;
@@ -67,21 +75,21 @@ export interface LosoResult {
 
 export interface LosoSummary {
   data: string; extra: string | null; models: readonly string[]; epochs: readonly number[]; speakers: string[];
-  runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, { status: string; testMacroF1?: number; testAccuracy?: number; testF1PerClass?: number[]; testConfusion?: number[][]; epochs: number; bestEpoch: number; trainSeconds: number }> }[];
+  runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, { status: string; testMacroF1?: number; testAccuracy?: number; testF1PerClass?: number[]; testConfusion?: number[][]; seedMacroF1?: number[]; epochs: number; bestEpoch: number; trainSeconds: number }> }[];
 }
 
 const f1 = (r?: MatrixRun['result']) => r?.test?.macroF1 ?? NaN;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** The table: one row per configuration, one column per left-out speaker, then the mean and the worst fold. */
-export function losoReport(r: Pick<LosoResult, 'runs' | 'speakers'>, o: { data: string; extra?: string }): string {
+export function losoReport(r: Pick<LosoResult, 'runs' | 'speakers'>, o: { data: string; extra?: string; seeds?: number[] }): string {
   const rows = r.runs.map((run) => {
     const v = r.speakers.map((s) => f1(run.folds[s]));
     return { run, v, mean: mean(v), min: Math.min(...v) };
   }).sort((a, b) => b.mean - a.mean);
   return [
     '# specnet leave-one-speaker-out', '',
-    `Dataset ${o.data}: each column trains on the other speakers${o.extra ? ` plus every recording of ${o.extra}` : ''} and tests on that speaker. Test macro F1.`, '',
+    `Dataset ${o.data}: each column trains on the other speakers${o.extra ? ` plus every recording of ${o.extra}` : ''} and tests on that speaker. Test macro F1${(o.seeds?.length ?? 0) > 1 ? ` of the mean of ${o.seeds!.length} seeds' (${o.seeds!.join(', ')}) class probabilities` : ''}.`, '',
     `| run | ${r.speakers.join(' | ')} | mean | worst |`,
     `|---|${r.speakers.map(() => '---|').join('')}---|---|`,
     ...rows.map((x) => `| ${x.run.name} | ${x.v.map((v) => v.toFixed(4)).join(' | ')} | ${x.mean.toFixed(4)} | ${x.min.toFixed(4)} |`),
@@ -109,7 +117,7 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
     pickers.set(filter, { pick: imagesOf(set), features });
   }
   const runs: LosoResult['runs'] = specs.map((s) => ({ ...s, folds: {} }));
-  const total = folds.length * specs.length;
+  const total = folds.length * specs.length * Math.max(o.seeds?.length ?? 1, 1);
   let index = 0, stopped = false;
   for (const fold of folds) {
     const speakers = { train: [...new Set(fold.train.map((r) => r.speaker))].sort(), validation: [...new Set(fold.validation.map((r) => r.speaker))].sort(), test: [fold.speaker] };
@@ -123,17 +131,25 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
         data = { train: pick(fold.train), validation: pick(fold.validation), test: pick(fold.test), height: features.height, width: features.width, numClasses: ds.classes.length };
         foldData.set(spec.filter, data);
       }
-      const cfg = runTrainConfig(c, spec.model, spec.augment);
-      o.onRunStart?.(fold.speaker, spec.name, index, total);
-      const name = `${spec.name}-${fold.speaker}`;
-      const result = await train(cfg, data, {
-        outDir: join(o.out, fold.speaker, spec.name), callbacks: o.callbacks,
-        meta: { features, classes: ds.classes, speakers },
-        run: o.track ? init({ dir: o.track.dir, project: 'specnet', name, group: o.track.group, config: { ...trackedConfig(cfg, spec.filter, o.data, features, speakers), extra: o.extra ?? null } }) : undefined,
-      });
+      const seeds = o.seeds?.length ? o.seeds : [c.seed];
+      const members: TrainResult[] = [];
+      for (const seed of seeds) {
+        if (stopped) break;
+        const cfg = { ...runTrainConfig(c, spec.model, spec.augment), ...(o.seeds?.length ? { seed } : {}) };
+        const name = `${spec.name}-${fold.speaker}${seeds.length > 1 ? `-seed${seed}` : ''}`;
+        o.onRunStart?.(fold.speaker, seeds.length > 1 ? `${spec.name}, seed ${seed}` : spec.name, index + members.length, total);
+        const member = await train(cfg, data, {
+          outDir: join(o.out, fold.speaker, spec.name, ...(seeds.length > 1 ? [`seed${seed}`] : [])), callbacks: o.callbacks,
+          meta: { features, classes: ds.classes, speakers },
+          run: o.track ? init({ dir: o.track.dir, project: 'specnet', name, group: o.track.group, config: { ...trackedConfig(cfg, spec.filter, o.data, features, speakers), extra: o.extra ?? null } }) : undefined,
+        });
+        members.push(member);
+        if (member.status === 'stopped' || o.callbacks?.shouldStop?.()) stopped = true;
+      }
+      const result = members.length > 1 && !stopped ? ensembleResult(members, runTrainConfig(c, spec.model, spec.augment), data) : members[0];
       runs[k].folds[fold.speaker] = result;
-      o.onRunEnd?.(fold.speaker, { ...spec, result }, index++, total);
-      if (result.status === 'stopped' || o.callbacks?.shouldStop?.()) stopped = true;
+      o.onRunEnd?.(fold.speaker, { ...spec, result }, index, total);
+      index += seeds.length;
     }
   }
   const speakers = folds.map((f) => f.speaker).filter((s) => runs.some((r) => r.folds[s]));
@@ -141,8 +157,36 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
   writeFileAtomic(join(o.out, 'loso.md'), report);
   const summary: LosoSummary = {
     data: o.data, extra: o.extra ?? null, models: c.models, epochs: c.epochs, speakers,
-    runs: runs.map((r) => ({ name: r.name, model: r.model, filter: r.filter, augment: r.augment, folds: Object.fromEntries(Object.entries(r.folds).map(([s, x]) => [s, { status: x.status, testMacroF1: x.test?.macroF1, testAccuracy: x.test?.accuracy, testF1PerClass: x.test?.f1, testConfusion: x.test?.confusion, epochs: x.history.length, bestEpoch: x.bestEpoch, trainSeconds: x.trainSeconds }])) })),
+    runs: runs.map((r) => ({ name: r.name, model: r.model, filter: r.filter, augment: r.augment, folds: Object.fromEntries(Object.entries(r.folds).map(([s, x]) => [s, { status: x.status, testMacroF1: x.test?.macroF1, testAccuracy: x.test?.accuracy, testF1PerClass: x.test?.f1, testConfusion: x.test?.confusion, ...('seedMacroF1' in x ? { seedMacroF1: x.seedMacroF1 as number[] } : {}), epochs: x.history.length, bestEpoch: x.bestEpoch, trainSeconds: x.trainSeconds }])) })),
   };
   writeFileAtomic(join(o.out, 'loso.json'), JSON.stringify(summary, null, 2) + '\n');
   return { runs, speakers, report, summary, stopped };
+}
+
+/**
+ * The seeds' runs of one configuration on one fold as one result: the test report of the mean
+ * of their best checkpoints' class probabilities (each with its own AdaBN and warp when the
+ * configuration asks for them); history, best epoch and checkpoints are the first seed's, the
+ * training time is the sum.
+ */
+function ensembleResult(members: TrainResult[], cfg: TrainConfig, data: TrainData): TrainResult & { seedMacroF1: number[] } {
+  const test = data.test!, k = data.numClasses;
+  const sum = new Float32Array(test.labels.length * k);
+  for (const m of members) {
+    const { probabilities } = evaluate(loadTrainedModel(m.checkpoints.best).model, test, data.height, data.width, k, { adaptBatchNorm: cfg.adaptBatchNorm, adaptWarp: cfg.adaptWarp });
+    for (let i = 0; i < sum.length; i++) sum[i] += probabilities[i] / members.length;
+  }
+  let nll = 0;
+  test.labels.forEach((y, i) => { nll -= Math.log(Math.max(sum[i * k + y], 1e-12)); });
+  const predictions = Int32Array.from(test.labels, (_, i) => {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (sum[i * k + c] > sum[i * k + best]) best = c;
+    return best;
+  });
+  return {
+    ...members[0],
+    test: { ...classificationReport(test.labels, predictions, k), loss: nll / Math.max(test.labels.length, 1) },
+    trainSeconds: members.reduce((t, m) => t + m.trainSeconds, 0),
+    seedMacroF1: members.map((m) => m.test?.macroF1 ?? NaN),
+  };
 }

@@ -69,7 +69,7 @@ export async function evaluateDataset(m: LoadedModel, root: string, o: { speaker
   if (recs.length === 0) throw new CheckpointError(`${root}: no recordings${o.speakers ? ` of speakers ${o.speakers.join(', ')}` : ''}`);
   const set = await extractAll(recs, m.features, { cacheDir: o.cacheDir });
   const d = { images: set.images, labels: set.labels, groups: set.kept.map((r) => r.speaker) };
-  const { predictions: _p, ...r } = evaluate(m.model, d, m.features.height, m.features.width, m.classes.length, { adaptBatchNorm: m.adaptBatchNorm, adaptWarp: m.adaptWarp });
-  void _p;
+  const { predictions: _p, probabilities: _q, ...r } = evaluate(m.model, d, m.features.height, m.features.width, m.classes.length, { adaptBatchNorm: m.adaptBatchNorm, adaptWarp: m.adaptWarp });
+  void _p; void _q;
   return { ...r, count: set.labels.length, failed: set.failed.length };
 }

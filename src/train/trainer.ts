@@ -162,11 +162,12 @@ function batchOf(d: ImageData, idx: Int32Array, size: number): Float32Array {
  * speaker) are predicted after the batch-norm statistics are recomputed on them; the model
  * keeps the last speaker's. With adaptWarp (test-time VTLN, see adapt.ts), each speaker's
  * images are first warped along the frequency axis by the factor chosen for that speaker.
- * `warps` lists the chosen factor of each speaker, in the order of first appearance.
+ * `warps` lists the chosen factor of each speaker, in the order of first appearance;
+ * `probabilities` [n, numClasses] are the softmax of each image's logits.
  */
-export function evaluate(model: Module, d: ImageData, h: number, w: number, numClasses: number, o: { batchSize?: number; adaptBatchNorm?: boolean; adaptWarp?: boolean } = {}): ClassificationReport & { loss: number; predictions: Int32Array; warps: { speaker: string; alpha: number }[] } {
+export function evaluate(model: Module, d: ImageData, h: number, w: number, numClasses: number, o: { batchSize?: number; adaptBatchNorm?: boolean; adaptWarp?: boolean } = {}): ClassificationReport & { loss: number; predictions: Int32Array; probabilities: Float32Array; warps: { speaker: string; alpha: number }[] } {
   const size = h * w, n = d.labels.length, batchSize = o.batchSize ?? 256;
-  const predictions = new Int32Array(n);
+  const predictions = new Int32Array(n), probabilities = new Float32Array(n * numClasses);
   let lossSum = 0;
   const perSpeaker = o.adaptBatchNorm || o.adaptWarp;
   const speakers = perSpeaker ? [...groupIndices(d.groups ?? new Array<string>(n).fill('')).entries()] : [['', Array.from({ length: n }, (_, i) => i)] as const];
@@ -189,13 +190,16 @@ export function evaluate(model: Module, d: ImageData, h: number, w: number, numC
           const logits = model.forward(tensor(x, [batch.length, h, w, 1]));
           const y = Int32Array.from(batch, (j) => d.labels[all[j]]);
           lossSum += crossEntropy(logits, y).item() * batch.length;
-          const p = logits.argmax(1).toArray();
-          batch.forEach((j, i) => { predictions[all[j]] = p[i]; });
+          const p = logits.argmax(1).toArray(), q = logits.softmax(-1).toArray();
+          batch.forEach((j, i) => {
+            predictions[all[j]] = p[i];
+            probabilities.set(q.subarray(i * numClasses, (i + 1) * numClasses), all[j] * numClasses);
+          });
         }
       });
     }
   } finally { model.train(was); }
-  return { ...classificationReport(d.labels, predictions, numClasses), loss: lossSum / Math.max(n, 1), predictions, warps };
+  return { ...classificationReport(d.labels, predictions, numClasses), loss: lossSum / Math.max(n, 1), predictions, probabilities, warps };
 }
 
 /**
@@ -355,8 +359,8 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
   if (data.test && existsSync(paths.best) && status !== 'stopped') {
     const best = createModel(c.model, modelOptions);
     loadCheckpoint(paths.best, best, c.model);
-    const { predictions: _p, ...report } = evaluate(best, data.test, h, w, numClasses, { adaptBatchNorm: c.adaptBatchNorm, adaptWarp: c.adaptWarp });
-    void _p;
+    const { predictions: _p, probabilities: _q, ...report } = evaluate(best, data.test, h, w, numClasses, { adaptBatchNorm: c.adaptBatchNorm, adaptWarp: c.adaptWarp });
+    void _p; void _q;
     test = report;
     if (run) logFilters(run, best, data.train.images.subarray(0, size), h, w);
   }

@@ -7,6 +7,10 @@ import { synthesizeCorpus } from '../../src/data/synth.js';
 import { scanDataset } from '../../src/data/audio_datasets.js';
 import { losoFolds, runLoso } from '../../src/train/loso.js';
 import { resolveConfig } from '../../src/config.js';
+import { extractAll } from '../../src/data/features.js';
+import { classificationReport } from '../../src/train/metrics.js';
+import { loadTrainedModel } from '../../src/train/predict.js';
+import { evaluate } from '../../src/train/trainer.js';
 
 test('leave-one-speaker-out: each fold tests one speaker it never trained or validated on; extra data only trains', async () => {
   const data = mkdtempSync(join(tmpdir(), 'specnet-loso-data-'));
@@ -50,4 +54,33 @@ test('leave-one-speaker-out: each fold tests one speaker it never trained or val
 
   await assert.rejects(runLoso(c, { data, out, speakers: ['nobody'] }), /no speaker 'nobody' \(speakers: 01, 02, 03\)/);
   await assert.rejects(runLoso(c, { data, out, runs: ['lenet5-raw'] }), /unknown run 'lenet5-raw'/);
+});
+
+test('leave-one-speaker-out with several seeds judges the mean of their probabilities', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'specnet-loso-seeds-data-'));
+  await synthesizeCorpus({ out: data, speakers: 3, repetitions: 2, sampleRate: 8000, seed: 5, femaleFraction: 0.34 });
+  const out = mkdtempSync(join(tmpdir(), 'specnet-loso-seeds-'));
+  const c = resolveConfig({ overrides: [{ models: ['mlp', 'lenet5'], epochs: [2, 1], train: { batchSize: 8 }, seed: 0 }] });
+  const seen: string[] = [];
+  const r = await runLoso(c, { data, out, speakers: ['02'], runs: ['mlp-raw-noaug'], seeds: [3, 4], onRunStart: (s, run, i, n) => seen.push(`${s}:${run}:${i}/${n}`) });
+  assert.deepEqual(seen, ['02:mlp-raw-noaug, seed 3:0/2', '02:mlp-raw-noaug, seed 4:1/2']);
+  const paths = [3, 4].map((s) => join(out, '02', 'mlp-raw-noaug', `seed${s}`, 'best.safetensors'));
+  assert.ok(paths.every((p) => existsSync(p)));
+  // the same figure from the two checkpoints, averaged here
+  const ds = scanDataset(data);
+  const recs = ds.recordings.filter((x) => x.speaker === '02');
+  const models = paths.map((p) => loadTrainedModel(p));
+  const set = await extractAll(recs, models[0].features);
+  const d = { images: set.images, labels: set.labels };
+  const probs = models.map((m) => evaluate(m.model, d, 64, 64, 10).probabilities);
+  assert.notDeepEqual(probs[0], probs[1], 'two seeds, two models');
+  const predictions = Int32Array.from(set.labels, (_, i) => {
+    const p = Array.from({ length: 10 }, (_, k) => probs[0][i * 10 + k] + probs[1][i * 10 + k]);
+    return p.indexOf(Math.max(...p));
+  });
+  const fold = r.runs[0].folds['02'];
+  assert.equal(fold.test?.macroF1, classificationReport(set.labels, predictions, 10).macroF1);
+  const json = JSON.parse(readFileSync(join(out, 'loso.json'), 'utf8'));
+  assert.equal(json.runs[0].folds['02'].seedMacroF1.length, 2);
+  assert.match(readFileSync(join(out, 'loso.md'), 'utf8'), /mean of 2 seeds' \(3, 4\) class probabilities/);
 });
