@@ -19,8 +19,8 @@ import { parseArgs } from 'node:util';
 import { scanDataset } from '../src/data/audio_datasets.js';
 import { extractAll } from '../src/data/features.js';
 import { tensor } from '../src/tensor/create.js';
-import { adaptBatchNorm, adaptWarp } from '../src/train/adapt.js';
-import { classificationReport } from '../src/train/metrics.js';
+import { adaptToSpeaker } from '../src/train/adapt.js';
+import { meanProbabilityReport } from '../src/train/metrics.js';
 import { loadTrainedModel } from '../src/train/predict.js';
 
 const usage = (): never => {
@@ -38,9 +38,9 @@ const speakers = [...new Set(ds.recordings.map((r) => r.speaker))].sort();
 const f1s: number[] = [];
 for (const speaker of speakers) {
   const recs = ds.recordings.filter((r) => r.speaker === speaker);
-  let sum: Float32Array | null = null;
-  let labels: Int32Array = new Int32Array(0);
+  const probabilities: Float32Array[] = [];
   const alphas: number[] = [];
+  let labels: Int32Array = new Int32Array(0);
   for (const [i, out] of outs.entries()) {
     const name = runs.length === 1 ? runs[0] : runs[i];
     const path = join(out, speaker, name, `${checkpoint}.safetensors`);
@@ -49,22 +49,11 @@ for (const speaker of speakers) {
     const { height: h, width: w } = m.features;
     const set = await extractAll(recs, m.features);
     labels = set.labels;
-    let images: Float32Array = set.images;
-    if (warp || m.adaptWarp) {
-      const chosen = adaptWarp(m.model, images, h, w, { adaptBatchNorm: m.adaptBatchNorm });
-      images = chosen.images;
-      alphas.push(chosen.alpha);
-    } else if (m.adaptBatchNorm) adaptBatchNorm(m.model, images, h, w);
-    const p = m.model.predict(tensor(images, [labels.length, h, w, 1])).softmax(-1).toArray() as Float32Array;
-    sum = sum ? sum.map((v, i) => v + p[i]) : p;
+    const { images, alpha } = adaptToSpeaker(m.model, set.images, h, w, { adaptBatchNorm: m.adaptBatchNorm, adaptWarp: warp || m.adaptWarp });
+    if (alpha !== null) alphas.push(alpha);
+    probabilities.push(m.model.predict(tensor(images, [labels.length, h, w, 1])).softmax(-1).toArray() as Float32Array);
   }
-  const k = ds.classes.length;
-  const predictions = Int32Array.from(labels, (_, i) => {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (sum![i * k + c] > sum![i * k + best]) best = c;
-    return best;
-  });
-  const f1 = classificationReport(labels, predictions, k).macroF1;
+  const f1 = meanProbabilityReport(labels, probabilities, ds.classes.length).macroF1;
   f1s.push(f1);
   process.stdout.write(`${speaker}\t${f1.toFixed(4)}${alphas.length ? `\twarps ${alphas.join(' ')}` : ''}\n`);
 }

@@ -302,7 +302,7 @@ withConfig(program.command('loso')
       onFeatures: featureProgress(o.json),
       onRunStart: (speaker, run, i, n) => log(`run ${i + 1}/${n}: ${run}, test speaker ${speaker}`),
       onRunEnd: (_s, run) => log(`  ${run.result.status}, test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}` +
-        ('seedMacroF1' in run.result ? ` (mean of ${(run.result.seedMacroF1 as number[]).length} seeds' probabilities; each alone ${(run.result.seedMacroF1 as number[]).map((v) => v.toFixed(4)).join(', ')})` : `, ${run.result.history.length} epochs`) +
+        (run.result.seedMacroF1 ? ` (mean of ${run.result.seedMacroF1.length} seeds' probabilities; each alone ${run.result.seedMacroF1.map((v) => v.toFixed(4)).join(', ')})` : `, ${run.result.history.length} epochs`) +
         ` in ${run.result.trainSeconds.toFixed(1)} s`),
       callbacks: { shouldStop: stop.stopRequested, onBatch: o.json ? undefined : epochProgress() },
     });

@@ -65,13 +65,11 @@ export function adaptWarp(model: Module, images: Float32Array, h: number, w: num
   };
   const meanEntropy = (x: Float32Array): number => {
     let sum = 0;
-    noGrad(() => {
-      for (let from = 0; from < n; from += batchSize) {
-        const count = Math.min(batchSize, n - from);
-        const p = model.predict(tensor(x.slice(from * size, (from + count) * size), [count, h, w, 1])).softmax(-1).toArray();
-        for (const v of p) if (v > 0) sum -= v * Math.log(v);
-      }
-    });
+    for (let from = 0; from < n; from += batchSize) {
+      const count = Math.min(batchSize, n - from);
+      const p = model.predict(tensor(x.slice(from * size, (from + count) * size), [count, h, w, 1])).softmax(-1).toArray();
+      for (const v of p) if (v > 0) sum -= v * Math.log(v);
+    }
     return sum / Math.max(n, 1);
   };
   let best = { alpha: 1, images, entropy: Infinity };
@@ -83,4 +81,15 @@ export function adaptWarp(model: Module, images: Float32Array, h: number, w: num
   }
   if (o.adaptBatchNorm) adaptBatchNorm(model, best.images, h, w, batchSize);
   return { alpha: best.alpha, images: best.images };
+}
+
+/**
+ * The test-time adaptation a checkpoint asks for, on one speaker's images: the warp of
+ * adaptWarp (which adapts batch norm too when asked), or AdaBN alone, or nothing. Returns the
+ * images to predict (warped or the same array) and the chosen factor (null without adaptWarp).
+ */
+export function adaptToSpeaker(model: Module, images: Float32Array, h: number, w: number, o: { adaptBatchNorm: boolean; adaptWarp: boolean }): { images: Float32Array; alpha: number | null } {
+  if (o.adaptWarp) return adaptWarp(model, images, h, w, { adaptBatchNorm: o.adaptBatchNorm });
+  if (o.adaptBatchNorm) adaptBatchNorm(model, images, h, w);
+  return { images, alpha: null };
 }

@@ -14,7 +14,7 @@ import { init } from '../track/tracker.js';
 import type { FeatureConfig } from '../audio/features.js';
 import { imagesOf } from './experiment.js';
 import { featuresFor, matrixSpecs, runTrainConfig, trackedConfig, type MatrixRun } from './matrix.js';
-import { classificationReport } from './metrics.js';
+import { meanProbabilityReport } from './metrics.js';
 import { loadTrainedModel } from './predict.js';
 import { evaluate, train, type TrainCallbacks, type TrainConfig, type TrainData, type TrainResult } from './trainer.js';
 
@@ -39,8 +39,11 @@ export interface LosoOptions {
   callbacks?: TrainCallbacks;
   onFeatures?(filter: string, done: number, total: number): void;
   onRunStart?(speaker: string, run: string, index: number, total: number): void;
-  onRunEnd?(speaker: string, run: MatrixRun, index: number, total: number): void;
+  onRunEnd?(speaker: string, run: Omit<MatrixRun, 'result'> & { result: LosoFoldResult }, index: number, total: number): void;
 }
+
+/** One configuration on one fold; with several seeds, the ensemble's, with each seed's own figure. */
+export type LosoFoldResult = TrainResult & { seedMacroF1?: number[] };
 
 export interface LosoFold { speaker: string; train: Recording[]; validation: Recording[]; test: Recording[] }
 
@@ -65,7 +68,7 @@ export function losoFolds(ds: AudioDataset, extra: Recording[] = []): LosoFold[]
 
 export interface LosoResult {
   /** results[run name][speaker] = the run's result on that fold. */
-  runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, MatrixRun['result']> }[];
+  runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, LosoFoldResult> }[];
   speakers: string[];
   report: string;
   /** What loso.json holds (and `specnet loso --json` prints): the figures of every run and fold, without histories. */
@@ -78,7 +81,7 @@ export interface LosoSummary {
   runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, { status: string; testMacroF1?: number; testAccuracy?: number; testF1PerClass?: number[]; testConfusion?: number[][]; seedMacroF1?: number[]; epochs: number; bestEpoch: number; trainSeconds: number }> }[];
 }
 
-const f1 = (r?: MatrixRun['result']) => r?.test?.macroF1 ?? NaN;
+const f1 = (r?: LosoFoldResult) => r?.test?.macroF1 ?? NaN;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** The table: one row per configuration, one column per left-out speaker, then the mean and the worst fold. */
@@ -117,7 +120,8 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
     pickers.set(filter, { pick: imagesOf(set), features });
   }
   const runs: LosoResult['runs'] = specs.map((s) => ({ ...s, folds: {} }));
-  const total = folds.length * specs.length * Math.max(o.seeds?.length ?? 1, 1);
+  const seeds = o.seeds?.length ? o.seeds : [c.seed];
+  const total = folds.length * specs.length * seeds.length;
   let index = 0, stopped = false;
   for (const fold of folds) {
     const speakers = { train: [...new Set(fold.train.map((r) => r.speaker))].sort(), validation: [...new Set(fold.validation.map((r) => r.speaker))].sort(), test: [fold.speaker] };
@@ -131,11 +135,11 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
         data = { train: pick(fold.train), validation: pick(fold.validation), test: pick(fold.test), height: features.height, width: features.width, numClasses: ds.classes.length };
         foldData.set(spec.filter, data);
       }
-      const seeds = o.seeds?.length ? o.seeds : [c.seed];
+      const base = runTrainConfig(c, spec.model, spec.augment);
       const members: TrainResult[] = [];
       for (const seed of seeds) {
         if (stopped) break;
-        const cfg = { ...runTrainConfig(c, spec.model, spec.augment), ...(o.seeds?.length ? { seed } : {}) };
+        const cfg = { ...base, seed };
         const name = `${spec.name}-${fold.speaker}${seeds.length > 1 ? `-seed${seed}` : ''}`;
         o.onRunStart?.(fold.speaker, seeds.length > 1 ? `${spec.name}, seed ${seed}` : spec.name, index + members.length, total);
         const member = await train(cfg, data, {
@@ -146,7 +150,7 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
         members.push(member);
         if (member.status === 'stopped' || o.callbacks?.shouldStop?.()) stopped = true;
       }
-      const result = members.length > 1 && !stopped ? ensembleResult(members, runTrainConfig(c, spec.model, spec.augment), data) : members[0];
+      const result = members.length > 1 && !stopped ? ensembleResult(members, base, data) : members[0];
       runs[k].folds[fold.speaker] = result;
       o.onRunEnd?.(fold.speaker, { ...spec, result }, index, total);
       index += seeds.length;
@@ -157,7 +161,7 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
   writeFileAtomic(join(o.out, 'loso.md'), report);
   const summary: LosoSummary = {
     data: o.data, extra: o.extra ?? null, models: c.models, epochs: c.epochs, speakers,
-    runs: runs.map((r) => ({ name: r.name, model: r.model, filter: r.filter, augment: r.augment, folds: Object.fromEntries(Object.entries(r.folds).map(([s, x]) => [s, { status: x.status, testMacroF1: x.test?.macroF1, testAccuracy: x.test?.accuracy, testF1PerClass: x.test?.f1, testConfusion: x.test?.confusion, ...('seedMacroF1' in x ? { seedMacroF1: x.seedMacroF1 as number[] } : {}), epochs: x.history.length, bestEpoch: x.bestEpoch, trainSeconds: x.trainSeconds }])) })),
+    runs: runs.map((r) => ({ name: r.name, model: r.model, filter: r.filter, augment: r.augment, folds: Object.fromEntries(Object.entries(r.folds).map(([s, x]) => [s, { status: x.status, testMacroF1: x.test?.macroF1, testAccuracy: x.test?.accuracy, testF1PerClass: x.test?.f1, testConfusion: x.test?.confusion, ...(x.seedMacroF1 ? { seedMacroF1: x.seedMacroF1 } : {}), epochs: x.history.length, bestEpoch: x.bestEpoch, trainSeconds: x.trainSeconds }])) })),
   };
   writeFileAtomic(join(o.out, 'loso.json'), JSON.stringify(summary, null, 2) + '\n');
   return { runs, speakers, report, summary, stopped };
@@ -169,23 +173,12 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
  * configuration asks for them); history, best epoch and checkpoints are the first seed's, the
  * training time is the sum.
  */
-function ensembleResult(members: TrainResult[], cfg: TrainConfig, data: TrainData): TrainResult & { seedMacroF1: number[] } {
-  const test = data.test!, k = data.numClasses;
-  const sum = new Float32Array(test.labels.length * k);
-  for (const m of members) {
-    const { probabilities } = evaluate(loadTrainedModel(m.checkpoints.best).model, test, data.height, data.width, k, { adaptBatchNorm: cfg.adaptBatchNorm, adaptWarp: cfg.adaptWarp });
-    for (let i = 0; i < sum.length; i++) sum[i] += probabilities[i] / members.length;
-  }
-  let nll = 0;
-  test.labels.forEach((y, i) => { nll -= Math.log(Math.max(sum[i * k + y], 1e-12)); });
-  const predictions = Int32Array.from(test.labels, (_, i) => {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (sum[i * k + c] > sum[i * k + best]) best = c;
-    return best;
-  });
+function ensembleResult(members: TrainResult[], cfg: TrainConfig, data: TrainData): LosoFoldResult {
+  const test = data.test!;
+  const probabilities = members.map((m) => evaluate(loadTrainedModel(m.checkpoints.best).model, test, data.height, data.width, data.numClasses, { adaptBatchNorm: cfg.adaptBatchNorm, adaptWarp: cfg.adaptWarp }).probabilities);
   return {
     ...members[0],
-    test: { ...classificationReport(test.labels, predictions, k), loss: nll / Math.max(test.labels.length, 1) },
+    test: meanProbabilityReport(test.labels, probabilities, data.numClasses),
     trainSeconds: members.reduce((t, m) => t + m.trainSeconds, 0),
     seedMacroF1: members.map((m) => m.test?.macroF1 ?? NaN),
   };

@@ -63,3 +63,21 @@ export function classificationReport(truth: ArrayLike<number>, predicted: ArrayL
     weightedF1: safeDiv(f1.reduce((s, x, c) => s + x * support[c], 0), n),
   };
 }
+
+/**
+ * The report of an ensemble: the mean of several models' class probabilities (each
+ * [n, numClasses], row-major) decides each prediction, and `loss` is the cross-entropy of that
+ * mean.
+ */
+export function meanProbabilityReport(truth: ArrayLike<number>, probabilities: readonly Float32Array[], numClasses: number): ClassificationReport & { loss: number } {
+  const n = truth.length, mean = new Float32Array(n * numClasses);
+  for (const p of probabilities) for (let i = 0; i < mean.length; i++) mean[i] += p[i] / probabilities.length;
+  let nll = 0;
+  const predicted = Int32Array.from({ length: n }, (_, i) => {
+    nll -= Math.log(Math.max(mean[i * numClasses + truth[i]], 1e-12));
+    let best = 0;
+    for (let c = 1; c < numClasses; c++) if (mean[i * numClasses + c] > mean[i * numClasses + best]) best = c;
+    return best;
+  });
+  return { ...classificationReport(truth, predicted, numClasses), loss: nll / Math.max(n, 1) };
+}

@@ -7,7 +7,7 @@ import type { Module } from '../nn/module.js';
 import { tensor } from '../tensor/create.js';
 import { loadCheckpoint, readCheckpointMeta } from './checkpoint.js';
 import { CheckpointError } from './safetensors.js';
-import { adaptBatchNorm, adaptWarp } from './adapt.js';
+import { adaptToSpeaker } from './adapt.js';
 import { evaluate } from './trainer.js';
 import type { ClassificationReport } from './metrics.js';
 
@@ -50,9 +50,7 @@ export async function predictFiles(m: LoadedModel, files: string[]): Promise<Pre
     images.set(await extractFeatures(a.samples, a.sampleRate, m.features), i * height * width);
   }
   if (m.features.speakerNorm) normalizeBySpeaker(images, height, width, files.map(() => 'speaker'));
-  let x: Float32Array = images;
-  if (m.adaptWarp) x = adaptWarp(m.model, images, height, width, { adaptBatchNorm: m.adaptBatchNorm }).images;
-  else if (m.adaptBatchNorm) adaptBatchNorm(m.model, images, height, width);
+  const x = adaptToSpeaker(m.model, images, height, width, m).images;
   return files.map((file, i) => {
     const p = m.model.predict(tensor(x.slice(i * height * width, (i + 1) * height * width), [1, height, width, 1])).softmax(-1).toArray();
     let best = 0;

@@ -12,7 +12,7 @@ import { Adagrad, Adam, AdamW, clipGradNorm, CosineAnnealingLR, ExponentialLR, L
 import { tensor } from '../tensor/create.js';
 import { defaultGenerator, Generator, manualSeed } from '../tensor/random.js';
 import { groupIndices } from '../util/group.js';
-import { adaptBatchNorm, adaptWarp } from './adapt.js';
+import { adaptToSpeaker } from './adapt.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { classificationReport, type ClassificationReport } from './metrics.js';
 import type { Run } from '../track/tracker.js';
@@ -177,12 +177,8 @@ export function evaluate(model: Module, d: ImageData, h: number, w: number, numC
   try {
     for (const [speaker, members] of speakers) {
       const all = Int32Array.from(members);
-      let images = batchOf(d, all, size);
-      if (o.adaptWarp) {
-        const chosen = adaptWarp(model, images, h, w, { adaptBatchNorm: o.adaptBatchNorm === true, batchSize });
-        images = chosen.images;
-        warps.push({ speaker, alpha: chosen.alpha });
-      } else if (o.adaptBatchNorm) adaptBatchNorm(model, images, h, w);
+      const { images, alpha } = adaptToSpeaker(model, batchOf(d, all, size), h, w, { adaptBatchNorm: o.adaptBatchNorm === true, adaptWarp: o.adaptWarp === true });
+      if (alpha !== null) warps.push({ speaker, alpha });
       noGrad(() => {
         for (const batch of batchIndices(all.length, { batchSize })) {
           const x = new Float32Array(batch.length * size);
