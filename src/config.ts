@@ -55,6 +55,11 @@ export const configSchema = z.strictObject({
   /** Fraction of speakers held out for validation and for test. */
   split: z.strictObject({ validation: z.number().min(0).max(0.9), test: z.number().min(0).max(0.9) }).partial(),
   train: trainSchema,
+  /** Noisy copies of the training recordings (augment/noise.ts): how many per recording, and the SNR range in dB. */
+  noise: z.strictObject({
+    copies: z.number().int().nonnegative(),
+    snrDb: z.tuple([z.number(), z.number()]).refine(([lo, hi]) => lo <= hi, 'should be [low, high] with low ≤ high'),
+  }).partial(),
   features: featuresSchema,
   dashboard: z.strictObject({ enabled: z.boolean(), host: z.string().min(1), port: z.number().int().min(0).max(65535) }).partial(),
 }).partial();
@@ -72,6 +77,7 @@ export interface SpecnetConfig {
   seed: number;
   split: { validation: number; test: number };
   train: Required<z.infer<typeof trainSchema>>;
+  noise: { copies: number; snrDb: [number, number] };
   features: typeof DEFAULT_FEATURES & { bilateral: typeof DEFAULT_BILATERAL };
   dashboard: { enabled: boolean; host: string; port: number };
 }
@@ -94,6 +100,7 @@ const QUICK: SpecnetConfig = {
   seed: 0,
   split: { validation: 0.15, test: 0.15 },
   train: { ...trainDefaults, specaugmentPolicy: 'LD' },
+  noise: { copies: 0, snrDb: [0, 20] },
   features: { ...DEFAULT_FEATURES, bilateral: DEFAULT_BILATERAL },
   dashboard: { enabled: true, host: '127.0.0.1', port: 6006 },
 };

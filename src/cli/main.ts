@@ -13,7 +13,7 @@ import { setBackend, getBackend } from '../backend/index.js';
 import { modelNames } from '../models/registry.js';
 import { SPECAUGMENT_POLICIES } from '../augment/specaugment.js';
 import { train, type TrainConfig } from '../train/trainer.js';
-import { prepareFromConfig, runMatrix, runTrainConfig, trackedConfig, type MatrixResult } from '../train/matrix.js';
+import { noiseFor, prepareFromConfig, runMatrix, runTrainConfig, trackedConfig, type MatrixResult } from '../train/matrix.js';
 import { defaultRunsDir, init } from '../track/tracker.js';
 import { bestRun } from '../train/report.js';
 import { runLoso } from '../train/loso.js';
@@ -142,7 +142,7 @@ withConfig(program.command('train')
       `speakers train ${split.speakers.train.length}, validation ${split.speakers.validation.join(',')}, test ${split.speakers.test.join(',')}; backend ${getBackend().name}`);
     if (prepared.skipped.length || prepared.failed.length) log(`skipped ${prepared.skipped.length} files outside the layout and ${prepared.failed.length} that failed to decode (first: ${[...prepared.skipped, ...prepared.failed][0].path}: ${[...prepared.skipped, ...prepared.failed][0].reason})`);
     const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
-    const run = o.track ? init({ dir: resolve(o.runsDir), name: o.name ?? `${model}-${o.filter}-${o.augment}`, group: o.group, config: trackedConfig(cfg, o.filter, resolve(c.data), prepared.features, split.speakers) }) : undefined;
+    const run = o.track ? init({ dir: resolve(o.runsDir), name: o.name ?? `${model}-${o.filter}-${o.augment}`, group: o.group, config: trackedConfig(cfg, o.filter, resolve(c.data), prepared.features, split.speakers, noiseFor(c)) }) : undefined;
     if (run) log(`tracking as run ${run.id} in ${resolve(o.runsDir)} (specnet dashboard --runs-dir ${o.runsDir})`);
     const r = await train(cfg, data, {
       outDir: out, resume: o.resume, meta: { features: prepared.features, classes: prepared.dataset.classes, speakers: split.speakers }, run,
@@ -153,7 +153,9 @@ withConfig(program.command('train')
       },
     });
     stop.dispose();
-    if (o.json) process.stdout.write(JSON.stringify({ ...r, run: out, speakers: split.speakers }) + '\n');
+    const { testProbabilities: _q, ...figures } = r;
+    void _q;
+    if (o.json) process.stdout.write(JSON.stringify({ ...figures, run: out, speakers: split.speakers }) + '\n');
     else {
       if (r.message) log(r.message);
       if (r.test) log(`best epoch ${r.bestEpoch} (validation macro F1 ${r.bestValMacroF1.toFixed(4)}): test macro F1 ${r.test.macroF1.toFixed(4)}, accuracy ${(100 * r.test.accuracy).toFixed(2)}% on speakers ${split.speakers.test.join(', ')}`);

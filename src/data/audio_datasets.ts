@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Generator } from '../tensor/random.js';
+import type { NoiseSpec } from '../augment/noise.js';
 
 /** One recording of a labelled dataset. */
 export interface Recording {
@@ -9,6 +10,8 @@ export interface Recording {
   speaker: string;
   /** Repetition index within (speaker, label), when the layout has one. */
   repetition: number;
+  /** Set on a noisy copy of the file (augment/noise.ts): the noise added to its samples before the features. */
+  noise?: NoiseSpec;
 }
 
 export interface AudioDataset {

@@ -2,8 +2,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { extractFeatures, type FeatureConfig } from '../audio/features.js';
 import { readWav } from '../audio/wav.js';
+import { applyNoise, type NoiseSpec } from '../augment/noise.js';
 
-const { paths, config } = workerData as { paths: string[]; config: FeatureConfig };
+const { items, config } = workerData as { items: { path: string; noise?: NoiseSpec }[]; config: FeatureConfig };
 const size = config.height * config.width;
 let batch: { index: number; image?: Float32Array; error?: string }[] = [];
 const flush = (): void => {
@@ -11,10 +12,10 @@ const flush = (): void => {
   parentPort!.postMessage(batch, buffers);
   batch = [];
 };
-for (const [index, p] of paths.entries()) {
+for (const [index, { path, noise }] of items.entries()) {
   try {
-    const a = readWav(p);
-    const image = await extractFeatures(a.samples, a.sampleRate, config);
+    const a = readWav(path);
+    const image = await extractFeatures(applyNoise(a.samples, noise), a.sampleRate, config);
     if (image.length !== size) throw new Error(`feature size ${image.length} ≠ ${size}`);
     batch.push({ index, image });
   } catch (e) {

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { featureKey, normalizeBySpeaker, type FeatureConfig } from '../audio/features.js';
 import { writeFileAtomic } from '../util/fs.js';
 import type { Recording } from './audio_datasets.js';
+import { recordingKey } from '../augment/noise.js';
 
 export interface FeatureSet {
   /** Images [count, height, width] row-major. */
@@ -34,7 +35,7 @@ function filesHash(recs: Recording[]): string {
   const h = createHash('sha256');
   for (const r of recs) {
     const s = statSync(r.path);
-    h.update(`${r.path}|${s.size}|${Math.round(s.mtimeMs)}|${r.label}\n`);
+    h.update(`${recordingKey(r)}|${s.size}|${Math.round(s.mtimeMs)}|${r.label}\n`);
   }
   return h.digest('hex').slice(0, 16);
 }
@@ -68,9 +69,9 @@ async function extractEach(recs: Recording[], config: FeatureConfig, o: ExtractO
   let done = 0;
   await Promise.all(Array.from({ length: jobs }, (_, j) => new Promise<void>((resolve, reject) => {
     const start = j * chunk;
-    const paths = recs.slice(start, start + chunk).map((r) => r.path);
-    if (paths.length === 0) { resolve(); return; }
-    const w = new Worker(new URL('./feature_worker.js', import.meta.url), { workerData: { paths, config } });
+    const items = recs.slice(start, start + chunk).map((r) => ({ path: r.path, noise: r.noise }));
+    if (items.length === 0) { resolve(); return; }
+    const w = new Worker(new URL('./feature_worker.js', import.meta.url), { workerData: { items, config } });
     w.on('message', (batch: { index: number; image?: Float32Array; error?: string }[]) => {
       for (const b of batch) {
         if (b.image) images[start + b.index] = b.image; else errors[start + b.index] = b.error ?? 'unknown error';
@@ -93,7 +94,7 @@ async function extractEach(recs: Recording[], config: FeatureConfig, o: ExtractO
 
 // Cache file: a 4-byte header length, a JSON header (which files, which failed), then the float32 images.
 function writeCache(path: string, set: Pick<FeatureSet, 'images' | 'kept' | 'failed'>, recs: Recording[]): void {
-  const header = Buffer.from(JSON.stringify({ version: 1, count: recs.length, kept: set.kept.map((r) => r.path), failed: set.failed }));
+  const header = Buffer.from(JSON.stringify({ version: 1, count: recs.length, kept: set.kept.map(recordingKey), failed: set.failed }));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
   writeFileAtomic(path, Buffer.concat([len, header, Buffer.from(set.images.buffer, set.images.byteOffset, set.images.byteLength)]));
@@ -104,8 +105,8 @@ function readCache(path: string, recs: Recording[], size: number): Pick<FeatureS
     const buf = readFileSync(path);
     const n = buf.readUInt32LE(0);
     const header = JSON.parse(buf.subarray(4, 4 + n).toString('utf8')) as { count: number; kept: string[]; failed: FeatureSet['failed'] };
-    const byPath = new Map(recs.map((r) => [r.path, r]));
-    const kept = header.kept.map((p) => byPath.get(p));
+    const byKey = new Map(recs.map((r) => [recordingKey(r), r]));
+    const kept = header.kept.map((k) => byKey.get(k));
     if (header.count !== recs.length || kept.some((r) => !r)) return null;
     const body = buf.subarray(4 + n);
     if (body.length !== kept.length * size * 4) return null;

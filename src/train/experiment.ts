@@ -2,6 +2,7 @@ import { DEFAULT_BILATERAL, DEFAULT_FEATURES, type FeatureConfig } from '../audi
 import { scanDataset, speakerDisjointSplit, type AudioDataset, type Recording, type Split } from '../data/audio_datasets.js';
 import { extractAll, type FeatureSet } from '../data/features.js';
 import type { ImageData, TrainData } from './trainer.js';
+import { noisyCopies, recordingKey, type NoiseOptions } from '../augment/noise.js';
 
 export interface PrepareOptions {
   /** 'none' (raw log-mel images) or 'bilateral' (the filtered variant). */
@@ -11,6 +12,8 @@ export interface PrepareOptions {
   test?: number;
   seed?: number;
   cacheDir?: string;
+  /** Noisy copies of the training recordings (none by default); validation and test stay clean. */
+  noise?: NoiseOptions;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -34,11 +37,12 @@ export async function prepareData(root: string, o: PrepareOptions): Promise<Prep
   const split = speakerDisjointSplit(dataset, { validation: o.validation ?? 0.15, test: o.test ?? 0.15 }, o.seed ?? 0);
   const base = o.features ?? DEFAULT_FEATURES;
   const features: FeatureConfig = { ...base, bilateral: o.filter === 'bilateral' ? base.bilateral ?? DEFAULT_BILATERAL : null };
-  const all = [...split.train, ...split.validation, ...split.test];
+  const train = [...split.train, ...(o.noise ? noisyCopies(split.train, o.noise) : [])];
+  const all = [...train, ...split.validation, ...split.test];
   const set = await extractAll(all, features, { cacheDir: o.cacheDir, onProgress: o.onProgress });
   const pick = imagesOf(set);
   return {
-    data: { train: pick(split.train), validation: pick(split.validation), test: pick(split.test), height: features.height, width: features.width, numClasses: dataset.classes.length },
+    data: { train: pick(train), validation: pick(split.validation), test: pick(split.test), height: features.height, width: features.width, numClasses: dataset.classes.length },
     dataset, split, features, skipped: dataset.skipped, failed: set.failed,
   };
 }
@@ -46,11 +50,11 @@ export async function prepareData(root: string, o: PrepareOptions): Promise<Prep
 /** A picker of the images of some recordings out of an extracted set (recordings that failed to decode are left out). */
 export function imagesOf(set: FeatureSet): (recs: Recording[]) => ImageData {
   const size = set.height * set.width;
-  const index = new Map(set.kept.map((r, i) => [r.path, i]));
+  const index = new Map(set.kept.map((r, i) => [recordingKey(r), i]));
   return (recs) => {
-    const kept = recs.filter((r) => index.has(r.path));
+    const kept = recs.filter((r) => index.has(recordingKey(r)));
     const images = new Float32Array(kept.length * size);
-    kept.forEach((r, i) => { const k = index.get(r.path)!; images.set(set.images.subarray(k * size, (k + 1) * size), i * size); });
+    kept.forEach((r, i) => { const k = index.get(recordingKey(r))!; images.set(set.images.subarray(k * size, (k + 1) * size), i * size); });
     return { images, labels: Int32Array.from(kept, (r) => r.label), groups: kept.map((r) => r.speaker) };
   };
 }

@@ -13,7 +13,8 @@ import { writeFileAtomic } from '../util/fs.js';
 import { init } from '../track/tracker.js';
 import type { FeatureConfig } from '../audio/features.js';
 import { imagesOf } from './experiment.js';
-import { featuresFor, matrixSpecs, runTrainConfig, trackedConfig, type MatrixRun } from './matrix.js';
+import { noisyCopies, recordingKey, type NoiseOptions } from '../augment/noise.js';
+import { featuresFor, noiseFor, matrixSpecs, runTrainConfig, trackedConfig, type MatrixRun } from './matrix.js';
 import { meanProbabilityReport } from './metrics.js';
 import { loadTrainedModel } from './predict.js';
 import { evaluate, train, type TrainCallbacks, type TrainConfig, type TrainData, type TrainResult } from './trainer.js';
@@ -52,14 +53,17 @@ export interface LosoFold { speaker: string; train: Recording[]; validation: Rec
  * other speakers' recordings are training data, except every tenth repetition
  * (repetition % 10 == 0), which is the validation set that picks the best epoch.
  * So validation voices are heard in training, but the test voice never is.
+ * With `noise`, the training recordings of the dataset (not the extra ones) also come
+ * as noisy copies; a recording's copies are the same in every fold.
  */
-export function losoFolds(ds: AudioDataset, extra: Recording[] = []): LosoFold[] {
+export function losoFolds(ds: AudioDataset, extra: Recording[] = [], noise?: NoiseOptions): LosoFold[] {
   const speakers = [...new Set(ds.recordings.map((r) => r.speaker))].sort();
   return speakers.map((speaker) => {
     const others = ds.recordings.filter((r) => r.speaker !== speaker);
+    const train = others.filter((r) => r.repetition % 10 !== 0);
     return {
       speaker,
-      train: [...others.filter((r) => r.repetition % 10 !== 0), ...extra],
+      train: [...train, ...(noise ? noisyCopies(train, noise) : []), ...extra],
       validation: others.filter((r) => r.repetition % 10 === 0),
       test: ds.recordings.filter((r) => r.speaker === speaker),
     };
@@ -77,7 +81,7 @@ export interface LosoResult {
 }
 
 export interface LosoSummary {
-  data: string; extra: string | null; models: readonly string[]; epochs: readonly number[]; speakers: string[];
+  data: string; extra: string | null; noise: NoiseOptions | null; models: readonly string[]; epochs: readonly number[]; speakers: string[];
   runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, { status: string; testMacroF1?: number; testAccuracy?: number; testF1PerClass?: number[]; testConfusion?: number[][]; seedMacroF1?: number[]; epochs: number; bestEpoch: number; trainSeconds: number }> }[];
 }
 
@@ -85,14 +89,14 @@ const f1 = (r?: LosoFoldResult) => r?.test?.macroF1 ?? NaN;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** The table: one row per configuration, one column per left-out speaker, then the mean and the worst fold. */
-export function losoReport(r: Pick<LosoResult, 'runs' | 'speakers'>, o: { data: string; extra?: string; seeds?: number[] }): string {
+export function losoReport(r: Pick<LosoResult, 'runs' | 'speakers'>, o: { data: string; extra?: string; seeds?: number[]; noise?: NoiseOptions }): string {
   const rows = r.runs.map((run) => {
     const v = r.speakers.map((s) => f1(run.folds[s]));
     return { run, v, mean: mean(v), min: Math.min(...v) };
   }).sort((a, b) => b.mean - a.mean);
   return [
     '# specnet leave-one-speaker-out', '',
-    `Dataset ${o.data}: each column trains on the other speakers${o.extra ? ` plus every recording of ${o.extra}` : ''} and tests on that speaker. Test macro F1${(o.seeds?.length ?? 0) > 1 ? ` of the mean of ${o.seeds!.length} seeds' (${o.seeds!.join(', ')}) class probabilities` : ''}.`, '',
+    `Dataset ${o.data}: each column trains on the other speakers${o.noise ? ` (clean and ${o.noise.copies} noisy cop${o.noise.copies > 1 ? 'ies' : 'y'} of each recording, white noise at ${o.noise.snrDb[0]}–${o.noise.snrDb[1]} dB SNR)` : ''}${o.extra ? ` plus every recording of ${o.extra}` : ''} and tests on that speaker. Test macro F1${(o.seeds?.length ?? 0) > 1 ? ` of the mean of ${o.seeds!.length} seeds' (${o.seeds!.join(', ')}) class probabilities` : ''}.`, '',
     `| run | ${r.speakers.join(' | ')} | mean | worst |`,
     `|---|${r.speakers.map(() => '---|').join('')}---|---|`,
     ...rows.map((x) => `| ${x.run.name} | ${x.v.map((v) => v.toFixed(4)).join(' | ')} | ${x.mean.toFixed(4)} | ${x.min.toFixed(4)} |`),
@@ -107,12 +111,14 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
   const ds = scanDataset(o.data);
   // extra speakers are named apart, so that a name shared by the two datasets never merges two voices
   const extra = o.extra ? scanDataset(o.extra).recordings.map((r) => ({ ...r, speaker: `extra:${r.speaker}` })) : [];
-  const allFolds = losoFolds(ds, extra), allSpecs = matrixSpecs(c.models);
+  const noise = noiseFor(c);
+  const allFolds = losoFolds(ds, extra, noise), allSpecs = matrixSpecs(c.models);
   for (const s of o.speakers ?? []) if (!allFolds.some((f) => f.speaker === s)) throw new Error(`${o.data}: no speaker '${s}' (speakers: ${allFolds.map((f) => f.speaker).join(', ')})`);
   for (const n of o.runs ?? []) if (!allSpecs.some((s) => s.name === n)) throw new Error(`unknown run '${n}' (known: ${allSpecs.map((s) => s.name).join(', ')})`);
   const folds = allFolds.filter((f) => !o.speakers || o.speakers.includes(f.speaker));
   const specs = allSpecs.filter((s) => !o.runs || o.runs.includes(s.name));
-  const all = [...ds.recordings, ...extra];
+  // every recording once: the dataset's, the extra ones, and the noisy copies the folds train on
+  const all = [...new Map([...ds.recordings, ...extra, ...folds.flatMap((f) => f.train)].map((r) => [recordingKey(r), r])).values()];
   const pickers = new Map<string, { pick: ReturnType<typeof imagesOf>; features: FeatureConfig }>();
   for (const filter of [...new Set(specs.map((s) => s.filter))]) {
     const features = featuresFor(c, filter);
@@ -145,22 +151,22 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
         const member = await train(cfg, data, {
           outDir: join(o.out, fold.speaker, spec.name, ...(seeds.length > 1 ? [`seed${seed}`] : [])), callbacks: o.callbacks,
           meta: { features, classes: ds.classes, speakers },
-          run: o.track ? init({ dir: o.track.dir, project: 'specnet', name, group: o.track.group, config: { ...trackedConfig(cfg, spec.filter, o.data, features, speakers), extra: o.extra ?? null } }) : undefined,
+          run: o.track ? init({ dir: o.track.dir, project: 'specnet', name, group: o.track.group, config: { ...trackedConfig(cfg, spec.filter, o.data, features, speakers, noise), extra: o.extra ?? null } }) : undefined,
         });
         members.push(member);
         if (member.status === 'stopped' || o.callbacks?.shouldStop?.()) stopped = true;
       }
-      const result = members.length > 1 && !stopped ? ensembleResult(members, base, data) : members[0];
+      const result = members.length > 1 && !stopped ? ensembleResult(members, data) : members[0];
       runs[k].folds[fold.speaker] = result;
       o.onRunEnd?.(fold.speaker, { ...spec, result }, index, total);
       index += seeds.length;
     }
   }
   const speakers = folds.map((f) => f.speaker).filter((s) => runs.some((r) => r.folds[s]));
-  const report = losoReport({ runs, speakers }, o);
+  const report = losoReport({ runs, speakers }, { ...o, noise });
   writeFileAtomic(join(o.out, 'loso.md'), report);
   const summary: LosoSummary = {
-    data: o.data, extra: o.extra ?? null, models: c.models, epochs: c.epochs, speakers,
+    data: o.data, extra: o.extra ?? null, noise: noise ?? null, models: c.models, epochs: c.epochs, speakers,
     runs: runs.map((r) => ({ name: r.name, model: r.model, filter: r.filter, augment: r.augment, folds: Object.fromEntries(Object.entries(r.folds).map(([s, x]) => [s, { status: x.status, testMacroF1: x.test?.macroF1, testAccuracy: x.test?.accuracy, testF1PerClass: x.test?.f1, testConfusion: x.test?.confusion, ...(x.seedMacroF1 ? { seedMacroF1: x.seedMacroF1 } : {}), epochs: x.history.length, bestEpoch: x.bestEpoch, trainSeconds: x.trainSeconds }])) })),
   };
   writeFileAtomic(join(o.out, 'loso.json'), JSON.stringify(summary, null, 2) + '\n');
@@ -170,15 +176,15 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
 /**
  * The seeds' runs of one configuration on one fold as one result: the test report of the mean
  * of their best checkpoints' class probabilities (each with its own AdaBN and warp when the
- * configuration asks for them); history, best epoch and checkpoints are the first seed's, the
- * training time is the sum.
+ * configuration asks for them, as train() evaluated it); history, best epoch and checkpoints
+ * are the first seed's, the training time is the sum.
  */
-function ensembleResult(members: TrainResult[], cfg: TrainConfig, data: TrainData): LosoFoldResult {
-  const test = data.test!;
-  const probabilities = members.map((m) => evaluate(loadTrainedModel(m.checkpoints.best).model, test, data.height, data.width, data.numClasses, { adaptBatchNorm: cfg.adaptBatchNorm, adaptWarp: cfg.adaptWarp }).probabilities);
+function ensembleResult(members: TrainResult[], data: TrainData): LosoFoldResult {
+  const probabilities = members.flatMap((m) => (m.testProbabilities ? [m.testProbabilities] : []));
+  if (probabilities.length === 0) return members[0];
   return {
     ...members[0],
-    test: meanProbabilityReport(test.labels, probabilities, data.numClasses),
+    test: meanProbabilityReport(data.test!.labels, probabilities, data.numClasses),
     trainSeconds: members.reduce((t, m) => t + m.trainSeconds, 0),
     seedMacroF1: members.map((m) => m.test?.macroF1 ?? NaN),
   };

@@ -7,6 +7,7 @@ import type { SpecnetConfig } from '../config.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { init } from '../track/tracker.js';
 import { prepareData, type PreparedData } from './experiment.js';
+import type { NoiseOptions } from '../augment/noise.js';
 import { matrixReport, matrixReportHtml, type MatrixRun } from './report.js';
 import { DEFAULT_TRAIN, train, type TrainCallbacks, type TrainConfig, type TrainResult } from './trainer.js';
 
@@ -57,12 +58,17 @@ export function featuresFor(c: SpecnetConfig, filter: 'none' | 'bilateral'): Fea
 
 /** The data of one feature variant, prepared as the configuration says. */
 export function prepareFromConfig(c: SpecnetConfig, data: string, filter: 'none' | 'bilateral', cacheDir: string, onProgress?: (d: number, t: number) => void): Promise<PreparedData> {
-  return prepareData(data, { filter, seed: c.seed, validation: c.split.validation, test: c.split.test, cacheDir, onProgress, features: featuresFor(c, filter) });
+  return prepareData(data, { filter, seed: c.seed, validation: c.split.validation, test: c.split.test, cacheDir, onProgress, features: featuresFor(c, filter), noise: noiseFor(c) });
+}
+
+/** The configuration's noisy copies of the training recordings, when it asks for any. */
+export function noiseFor(c: SpecnetConfig): NoiseOptions | undefined {
+  return c.noise.copies > 0 ? { ...c.noise, seed: c.seed } : undefined;
 }
 
 /** What the tracker records as a run's config: the training settings, the variant, the data, the preprocessing and who went where. */
-export function trackedConfig(cfg: TrainConfig, filter: 'none' | 'bilateral', data: string, features: FeatureConfig, speakers: PreparedData['split']['speakers']): Record<string, unknown> {
-  return { ...cfg, filter, data, features, speakers };
+export function trackedConfig(cfg: TrainConfig, filter: 'none' | 'bilateral', data: string, features: FeatureConfig, speakers: PreparedData['split']['speakers'], noise?: NoiseOptions): Record<string, unknown> {
+  return { ...cfg, filter, data, features, speakers, noise: noise ?? null };
 }
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -118,7 +124,7 @@ export async function runMatrix(c: SpecnetConfig, o: MatrixOptions): Promise<Mat
       const result = jobs === 1
         ? await train(cfg, p.data, {
           outDir, callbacks: o.callbacks, meta: { features: p.features, classes: p.dataset.classes, speakers: p.split.speakers },
-          run: o.track ? init({ dir: o.track.dir, project: 'specnet', name: spec.name, group: o.track.group, config: trackedConfig(cfg, spec.filter, o.data, p.features, p.split.speakers) }) : undefined,
+          run: o.track ? init({ dir: o.track.dir, project: 'specnet', name: spec.name, group: o.track.group, config: trackedConfig(cfg, spec.filter, o.data, p.features, p.split.speakers, noiseFor(c)) }) : undefined,
         })
         : await trainInChild(['--config', configPath, '--data', o.data, '--model', spec.model, '--filter', spec.filter, '--augment', spec.augment, '--out', outDir, '--cache-dir', cacheDir, '--name', spec.name, ...tracked], threads);
       runs[i] = { ...spec, result };

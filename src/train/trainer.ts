@@ -101,6 +101,8 @@ export interface TrainResult {
   bestValMacroF1: number;
   /** The best checkpoint's evaluation on the test split, when there is one. */
   test?: ClassificationReport & { loss: number };
+  /** That evaluation's class probabilities [test images × classes] (what an ensemble of runs averages); not for JSON output. */
+  testProbabilities?: Float32Array;
   checkpoints: { last: string; best: string };
   trainSeconds: number;
   imagesPerSecond: number;
@@ -351,17 +353,17 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
     o.callbacks?.onEpoch?.(rec);
     if (c.patience > 0 && epoch - bestEpoch >= c.patience) { status = 'early-stopped'; message = `no better validation macro F1 for ${c.patience} epochs`; break; }
   }
-  let test: TrainResult['test'];
+  let test: TrainResult['test'], testProbabilities: Float32Array | undefined;
   if (data.test && existsSync(paths.best) && status !== 'stopped') {
     const best = createModel(c.model, modelOptions);
     loadCheckpoint(paths.best, best, c.model);
-    const { predictions: _p, probabilities: _q, ...report } = evaluate(best, data.test, h, w, numClasses, { adaptBatchNorm: c.adaptBatchNorm, adaptWarp: c.adaptWarp });
-    void _p; void _q;
-    test = report;
+    const { predictions: _p, probabilities, ...report } = evaluate(best, data.test, h, w, numClasses, { adaptBatchNorm: c.adaptBatchNorm, adaptWarp: c.adaptWarp });
+    void _p;
+    test = report; testProbabilities = probabilities;
     if (run) logFilters(run, best, data.train.images.subarray(0, size), h, w);
   }
   return {
-    status, message, history, bestEpoch, bestValMacroF1: bestF1, test, checkpoints: paths, trainSeconds,
+    status, message, history, bestEpoch, bestValMacroF1: bestF1, test, testProbabilities, checkpoints: paths, trainSeconds,
     imagesPerSecond: seen / Math.max(trainSeconds, 1e-9), parameters: model.numParameters(),
   };
 }
