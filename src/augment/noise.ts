@@ -65,6 +65,11 @@ export function noisyCopies(recs: readonly Recording[], o: NoiseOptions): Record
   return out;
 }
 
+/** How the training set's noisy copies read in a log or report, e.g. "1 noisy copy of each training recording, white noise at 0–20 dB SNR". */
+export function describeNoise(o: Pick<NoiseOptions, 'copies' | 'snrDb'>): string {
+  return `${o.copies} noisy cop${o.copies === 1 ? 'y' : 'ies'} of each training recording, white noise at ${o.snrDb[0]}–${o.snrDb[1]} dB SNR`;
+}
+
 /** A recording's identity among others: its path, and its noise when it is a noisy copy. */
 export function recordingKey(r: Recording): string {
   return r.noise ? `${r.path}#noise:${r.noise.snrDb}:${r.noise.seed}` : r.path;

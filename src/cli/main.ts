@@ -12,6 +12,7 @@ import { onInterrupt, Progress } from '../util/progress.js';
 import { setBackend, getBackend } from '../backend/index.js';
 import { modelNames } from '../models/registry.js';
 import { SPECAUGMENT_POLICIES } from '../augment/specaugment.js';
+import { describeNoise } from '../augment/noise.js';
 import { train, type TrainConfig } from '../train/trainer.js';
 import { noiseFor, prepareFromConfig, runMatrix, runTrainConfig, trackedConfig, type MatrixResult } from '../train/matrix.js';
 import { defaultRunsDir, init } from '../track/tracker.js';
@@ -138,12 +139,12 @@ withConfig(program.command('train')
     const features = featureProgress(o.json);
     const prepared = await prepareFromConfig(c, resolve(c.data), o.filter, resolve(o.cacheDir), (done, total) => features(o.filter, done, total));
     const { data, split } = prepared;
-    const noisy = c.noise.copies > 0 ? ` (${c.noise.copies}× noisy copies, ${c.noise.snrDb[0]}–${c.noise.snrDb[1]} dB SNR)` : '';
-    log(`${prepared.dataset.layout} dataset: ${data.train.labels.length} train${noisy} / ${data.validation.labels.length} validation / ${data.test!.labels.length} test images; ` +
+    const noise = noiseFor(c);
+    log(`${prepared.dataset.layout} dataset: ${data.train.labels.length} train${noise ? ` (with ${describeNoise(noise)})` : ''} / ${data.validation.labels.length} validation / ${data.test!.labels.length} test images; ` +
       `speakers train ${split.speakers.train.length}, validation ${split.speakers.validation.join(',')}, test ${split.speakers.test.join(',')}; backend ${getBackend().name}`);
     if (prepared.skipped.length || prepared.failed.length) log(`skipped ${prepared.skipped.length} files outside the layout and ${prepared.failed.length} that failed to decode (first: ${[...prepared.skipped, ...prepared.failed][0].path}: ${[...prepared.skipped, ...prepared.failed][0].reason})`);
     const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
-    const run = o.track ? init({ dir: resolve(o.runsDir), name: o.name ?? `${model}-${o.filter}-${o.augment}`, group: o.group, config: trackedConfig(cfg, o.filter, resolve(c.data), prepared.features, split.speakers, noiseFor(c)) }) : undefined;
+    const run = o.track ? init({ dir: resolve(o.runsDir), name: o.name ?? `${model}-${o.filter}-${o.augment}`, group: o.group, config: trackedConfig(cfg, o.filter, resolve(c.data), prepared.features, split.speakers, noise) }) : undefined;
     if (run) log(`tracking as run ${run.id} in ${resolve(o.runsDir)} (specnet dashboard --runs-dir ${o.runsDir})`);
     const r = await train(cfg, data, {
       outDir: out, resume: o.resume, meta: { features: prepared.features, classes: prepared.dataset.classes, speakers: split.speakers }, run,
@@ -298,7 +299,7 @@ withConfig(program.command('loso')
     const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
     const t0 = performance.now();
     const out = resolve(o.out);
-    log(`leave-one-speaker-out on ${o.data}${c.noise.copies > 0 ? ` (+ ${c.noise.copies}× noisy copies of the training recordings, ${c.noise.snrDb[0]}–${c.noise.snrDb[1]} dB SNR)` : ''}${o.extra ? ` (+ ${o.extra} in training)` : ''}: ${c.models.join(' and ')}, epochs ${c.epochs.join('/')}, backend ${getBackend().name}`);
+    log(`leave-one-speaker-out on ${o.data}${c.noise.copies > 0 ? ` (+ ${describeNoise(c.noise)})` : ''}${o.extra ? ` (+ ${o.extra} in training)` : ''}: ${c.models.join(' and ')}, epochs ${c.epochs.join('/')}, backend ${getBackend().name}`);
     const r = await runLoso(c, {
       data: resolve(o.data), extra: o.extra && resolve(o.extra), out, speakers: o.speakers?.split(','), runs: o.runs?.split(','), seeds,
       track: o.track ? { dir: resolve(o.runsDir), group: groupName('loso') } : null,

@@ -52,9 +52,9 @@ export function imagesOf(set: FeatureSet): (recs: Recording[]) => ImageData {
   const size = set.height * set.width;
   const index = new Map(set.kept.map((r, i) => [recordingKey(r), i]));
   return (recs) => {
-    const kept = recs.filter((r) => index.has(recordingKey(r)));
-    const images = new Float32Array(kept.length * size);
-    kept.forEach((r, i) => { const k = index.get(recordingKey(r))!; images.set(set.images.subarray(k * size, (k + 1) * size), i * size); });
-    return { images, labels: Int32Array.from(kept, (r) => r.label), groups: kept.map((r) => r.speaker) };
+    const found = recs.flatMap((r) => { const k = index.get(recordingKey(r)); return k === undefined ? [] : [{ r, k }]; });
+    const images = new Float32Array(found.length * size);
+    found.forEach(({ k }, i) => images.set(set.images.subarray(k * size, (k + 1) * size), i * size));
+    return { images, labels: Int32Array.from(found, ({ r }) => r.label), groups: found.map(({ r }) => r.speaker) };
   };
 }

@@ -13,11 +13,10 @@ import { writeFileAtomic } from '../util/fs.js';
 import { init } from '../track/tracker.js';
 import type { FeatureConfig } from '../audio/features.js';
 import { imagesOf } from './experiment.js';
-import { noisyCopies, recordingKey, type NoiseOptions } from '../augment/noise.js';
+import { describeNoise, noisyCopies, recordingKey, type NoiseOptions } from '../augment/noise.js';
 import { featuresFor, noiseFor, matrixSpecs, runTrainConfig, trackedConfig, type MatrixRun } from './matrix.js';
 import { meanProbabilityReport } from './metrics.js';
-import { loadTrainedModel } from './predict.js';
-import { evaluate, train, type TrainCallbacks, type TrainConfig, type TrainData, type TrainResult } from './trainer.js';
+import { train, type TrainCallbacks, type TrainData, type TrainResult } from './trainer.js';
 
 export interface LosoOptions {
   /** The dataset whose speakers are left out in turn. */
@@ -96,7 +95,7 @@ export function losoReport(r: Pick<LosoResult, 'runs' | 'speakers'>, o: { data: 
   }).sort((a, b) => b.mean - a.mean);
   return [
     '# specnet leave-one-speaker-out', '',
-    `Dataset ${o.data}: each column trains on the other speakers${o.noise ? ` (clean and ${o.noise.copies} noisy cop${o.noise.copies > 1 ? 'ies' : 'y'} of each recording, white noise at ${o.noise.snrDb[0]}–${o.noise.snrDb[1]} dB SNR)` : ''}${o.extra ? ` plus every recording of ${o.extra}` : ''} and tests on that speaker. Test macro F1${(o.seeds?.length ?? 0) > 1 ? ` of the mean of ${o.seeds!.length} seeds' (${o.seeds!.join(', ')}) class probabilities` : ''}.`, '',
+    `Dataset ${o.data}: each column trains on the other speakers${o.noise ? ` (and ${describeNoise(o.noise)})` : ''}${o.extra ? ` plus every recording of ${o.extra}` : ''} and tests on that speaker. Test macro F1${(o.seeds?.length ?? 0) > 1 ? ` of the mean of ${o.seeds!.length} seeds' (${o.seeds!.join(', ')}) class probabilities` : ''}.`, '',
     `| run | ${r.speakers.join(' | ')} | mean | worst |`,
     `|---|${r.speakers.map(() => '---|').join('')}---|---|`,
     ...rows.map((x) => `| ${x.run.name} | ${x.v.map((v) => v.toFixed(4)).join(' | ')} | ${x.mean.toFixed(4)} | ${x.min.toFixed(4)} |`),

@@ -73,11 +73,15 @@ export function meanProbabilityReport(truth: ArrayLike<number>, probabilities: r
   const n = truth.length, mean = new Float32Array(n * numClasses);
   for (const p of probabilities) for (let i = 0; i < mean.length; i++) mean[i] += p[i] / probabilities.length;
   let nll = 0;
-  const predicted = Int32Array.from({ length: n }, (_, i) => {
-    nll -= Math.log(Math.max(mean[i * numClasses + truth[i]], 1e-12));
+  for (let i = 0; i < n; i++) nll -= Math.log(Math.max(mean[i * numClasses + truth[i]], 1e-12));
+  return { ...classificationReport(truth, argmaxRows(mean, numClasses), numClasses), loss: nll / Math.max(n, 1) };
+}
+
+/** The index of the largest value of each row of a row-major [n, k] array (the first one on a tie): the predicted classes. */
+export function argmaxRows(scores: ArrayLike<number>, k: number): Int32Array {
+  return Int32Array.from({ length: Math.floor(scores.length / k) }, (_, i) => {
     let best = 0;
-    for (let c = 1; c < numClasses; c++) if (mean[i * numClasses + c] > mean[i * numClasses + best]) best = c;
+    for (let c = 1; c < k; c++) if (scores[i * k + c] > scores[i * k + best]) best = c;
     return best;
   });
-  return { ...classificationReport(truth, predicted, numClasses), loss: nll / Math.max(n, 1) };
 }

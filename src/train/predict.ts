@@ -9,7 +9,7 @@ import { loadCheckpoint, readCheckpointMeta } from './checkpoint.js';
 import { CheckpointError } from './safetensors.js';
 import { adaptToSpeaker } from './adapt.js';
 import { evaluate } from './trainer.js';
-import type { ClassificationReport } from './metrics.js';
+import { argmaxRows, type ClassificationReport } from './metrics.js';
 
 export interface LoadedModel {
   model: Module; features: FeatureConfig; classes: string[]; name: string;
@@ -51,12 +51,10 @@ export async function predictFiles(m: LoadedModel, files: string[]): Promise<Pre
   }
   if (m.features.speakerNorm) normalizeBySpeaker(images, height, width, files.map(() => 'speaker'));
   const x = adaptToSpeaker(m.model, images, height, width, m).images;
-  return files.map((file, i) => {
-    const p = m.model.predict(tensor(x.slice(i * height * width, (i + 1) * height * width), [1, height, width, 1])).softmax(-1).toArray();
-    let best = 0;
-    for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
-    return { file, label: m.classes[best], index: best, probabilities: Object.fromEntries(m.classes.map((c, k) => [c, p[k]])) };
-  });
+  const k = m.classes.length;
+  const p = m.model.predict(tensor(x, [files.length, height, width, 1])).softmax(-1).toArray() as Float32Array;
+  const best = argmaxRows(p, k);
+  return files.map((file, i) => ({ file, label: m.classes[best[i]], index: best[i], probabilities: Object.fromEntries(m.classes.map((c, j) => [c, p[i * k + j]])) }));
 }
 
 /** Evaluate a checkpoint on every recording of a dataset folder (or only some speakers). */

@@ -14,7 +14,7 @@ import { defaultGenerator, Generator, manualSeed } from '../tensor/random.js';
 import { groupIndices } from '../util/group.js';
 import { adaptToSpeaker } from './adapt.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { classificationReport, type ClassificationReport } from './metrics.js';
+import { argmaxRows, classificationReport, type ClassificationReport } from './metrics.js';
 import type { Run } from '../track/tracker.js';
 import { encodePng } from '../vision/png.js';
 import { featureMapPanels, filterPanels, firstConv } from './visualize.js';
@@ -169,7 +169,7 @@ function batchOf(d: ImageData, idx: Int32Array, size: number): Float32Array {
  */
 export function evaluate(model: Module, d: ImageData, h: number, w: number, numClasses: number, o: { batchSize?: number; adaptBatchNorm?: boolean; adaptWarp?: boolean } = {}): ClassificationReport & { loss: number; predictions: Int32Array; probabilities: Float32Array; warps: { speaker: string; alpha: number }[] } {
   const size = h * w, n = d.labels.length, batchSize = o.batchSize ?? 256;
-  const predictions = new Int32Array(n), probabilities = new Float32Array(n * numClasses);
+  const probabilities = new Float32Array(n * numClasses);
   let lossSum = 0;
   const perSpeaker = o.adaptBatchNorm || o.adaptWarp;
   const speakers = perSpeaker ? [...groupIndices(d.groups ?? new Array<string>(n).fill('')).entries()] : [['', Array.from({ length: n }, (_, i) => i)] as const];
@@ -188,15 +188,13 @@ export function evaluate(model: Module, d: ImageData, h: number, w: number, numC
           const logits = model.forward(tensor(x, [batch.length, h, w, 1]));
           const y = Int32Array.from(batch, (j) => d.labels[all[j]]);
           lossSum += crossEntropy(logits, y).item() * batch.length;
-          const p = logits.argmax(1).toArray(), q = logits.softmax(-1).toArray();
-          batch.forEach((j, i) => {
-            predictions[all[j]] = p[i];
-            probabilities.set(q.subarray(i * numClasses, (i + 1) * numClasses), all[j] * numClasses);
-          });
+          const q = logits.softmax(-1).toArray();
+          batch.forEach((j, i) => probabilities.set(q.subarray(i * numClasses, (i + 1) * numClasses), all[j] * numClasses));
         }
       });
     }
   } finally { model.train(was); }
+  const predictions = argmaxRows(probabilities, numClasses);
   return { ...classificationReport(d.labels, predictions, numClasses), loss: lossSum / Math.max(n, 1), predictions, probabilities, warps };
 }
 
