@@ -51,12 +51,19 @@ export interface CrossEntropyOptions extends NllOptions {
  */
 export function crossEntropy(logits: Tensor, target: Targets, o: CrossEntropyOptions = {}): Tensor {
   if (logits.rank !== 2) throw new ShapeError(`crossEntropy: logits ${fmt(logits.shape)} should be [N, C]`);
-  const logp = logSoftmax(logits, 1);
+  return crossEntropyOfLogProbs(logSoftmax(logits, 1), target, o);
+}
+
+/**
+ * {@link crossEntropy} from log-probabilities (log_softmax of the logits) already computed:
+ * several targets of one batch (mixup's two labels) share one log_softmax.
+ */
+export function crossEntropyOfLogProbs(logp: Tensor, target: Targets, o: CrossEntropyOptions = {}): Tensor {
   const nll = nllLoss(logp, target, o);
   const eps = o.labelSmoothing ?? 0;
   if (eps === 0) return nll;
   if (eps < 0 || eps > 1) throw new RangeError(`crossEntropy: labelSmoothing ${eps} must be in [0, 1]`);
-  const [N, C] = logits.shape;
+  const [N, C] = logp.shape;
   const weighted = o.weight ? mul(logp, o.weight.reshape([1, C])) : logp;
   let smooth = neg(sum(weighted, 1));                        // [N]
   const r = o.reduction ?? 'mean';

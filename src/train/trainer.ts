@@ -1,15 +1,16 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { add, mul, noGrad } from '../autograd/index.js';
+import { add, logSoftmax, mul, noGrad } from '../autograd/index.js';
 import { getBackend } from '../backend/index.js';
 import { mixupBatch } from '../augment/mixup.js';
 import { specAugmentBatch, specAugmentPolicy } from '../augment/specaugment.js';
 import { batchIndices } from '../data/loader.js';
 import { createModel, type ModelOptions } from '../models/registry.js';
-import { crossEntropy } from '../nn/loss.js';
+import { crossEntropy, crossEntropyOfLogProbs } from '../nn/loss.js';
 import type { Module } from '../nn/module.js';
 import { Adagrad, Adam, AdamW, clipGradNorm, CosineAnnealingLR, ExponentialLR, LinearWarmupLR, type LRScheduler, type Optimizer, RMSprop, SGD, StepLR } from '../optim/index.js';
 import { tensor } from '../tensor/create.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator, Generator, manualSeed } from '../tensor/random.js';
 import { groupIndices } from '../util/group.js';
 import { adaptToSpeaker } from './adapt.js';
@@ -128,7 +129,7 @@ function logFilters(run: Run, model: Module, image: Float32Array, h: number, w: 
 /** A NaN or exploding loss: the run stops with this message and the last good checkpoint stays. */
 export class DivergedError extends Error {}
 
-export function makeOptimizer(c: TrainConfig, params: [string, import('../tensor/tensor.js').Tensor][]): Optimizer {
+export function makeOptimizer(c: TrainConfig, params: [string, Tensor][]): Optimizer {
   switch (c.optimizer) {
     case 'adam': return new Adam(params, { lr: c.lr, weightDecay: c.weightDecay });
     case 'adamw': return new AdamW(params, { lr: c.lr, weightDecay: c.weightDecay });
@@ -305,11 +306,12 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
       const y = Int32Array.from(idx, (k) => data.train.labels[k]);
       const mixed = c.mixup > 0 ? mixupBatch(xs, idx.length, size, c.mixup, augGen) : null;
       const logits = model.forward(tensor(mixed ? mixed.images : xs, [idx.length, h, w, 1]));
-      let loss = crossEntropy(logits, y, { labelSmoothing: c.labelSmoothing });
+      let loss: Tensor;
       if (mixed) {
-        const yPartner = Int32Array.from(mixed.partner, (j) => y[j]);
-        loss = add(mul(loss, mixed.lambda), mul(crossEntropy(logits, yPartner, { labelSmoothing: c.labelSmoothing }), 1 - mixed.lambda));
-      }
+        // λ·CE(own label) + (1 − λ)·CE(partner's label), over one log_softmax
+        const logp = logSoftmax(logits, 1), yPartner = Int32Array.from(mixed.partner, (j) => y[j]);
+        loss = add(mul(crossEntropyOfLogProbs(logp, y, { labelSmoothing: c.labelSmoothing }), mixed.lambda), mul(crossEntropyOfLogProbs(logp, yPartner, { labelSmoothing: c.labelSmoothing }), 1 - mixed.lambda));
+      } else loss = crossEntropy(logits, y, { labelSmoothing: c.labelSmoothing });
       const l = loss.item();
       if (!Number.isFinite(l) || l > 1e4) {
         status = 'diverged';

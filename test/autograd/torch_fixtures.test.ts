@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as F from '../../src/autograd/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { BatchNorm1d, BatchNorm2d, bceWithLogits, crossEntropy, mseLoss } from '../../src/nn/index.js';
+import { BatchNorm1d, BatchNorm2d, bceWithLogits, crossEntropy, crossEntropyOfLogProbs, mseLoss } from '../../src/nn/index.js';
 import { assertClose, ft, onEachBackend, torchFixtures, type FixtureCase } from '../helpers.js';
 
 // Golden values from PyTorch 1.13 (scripts/make_torch_fixtures.py), compared at ~1e-4 relative.
@@ -78,6 +78,12 @@ for (const [name, setup] of onEachBackend(() => {})) {
         assertClose([loss.item()], [c.loss], tol, `${k}.loss`);
         loss.backward();
         assertClose(z.grad!.toArray(), c.glogits.data, tol, `${k}.grad`);
+        // the same through log-probabilities computed first (as mixup shares one log_softmax between two targets)
+        const z2 = ft(c.logits, true);
+        const loss2 = crossEntropyOfLogProbs(F.logSoftmax(z2, 1), c.target, { labelSmoothing: c.params.labelSmoothing, weight: c.weight ? ft(c.weight) : undefined });
+        assertClose([loss2.item()], [c.loss], tol, `${k}.loss of log-probabilities`);
+        loss2.backward();
+        assertClose(z2.grad!.toArray(), c.glogits.data, tol, `${k}.grad of log-probabilities`);
       }
       for (const [k, f] of [['mse', mseLoss], ['bce_logits', bceWithLogits]] as const) {
         const c = cases[k];
