@@ -152,6 +152,12 @@ export function readConfigFile(path: string): ConfigInput {
   return validate(raw, path);
 }
 
+/** The override that sets one dotted key, e.g. `setting('train.lr', 0.003)` = `{ train: { lr: 0.003 } }` (not validated). */
+function setting(key: string, value: unknown): Record<string, unknown> {
+  for (const k of key.split('.').reverse()) value = { [k]: value };
+  return value as Record<string, unknown>;
+}
+
 /**
  * `key.path=value` overrides (the value read as YAML: numbers, booleans, null, lists),
  * e.g. `train.lr=0.003`, `models=[lenet5,mobilenetv2]`.
@@ -161,12 +167,37 @@ export function parseOverrides(pairs: string[]): ConfigInput {
   for (const p of pairs) {
     const eq = p.indexOf('=');
     if (eq <= 0) throw new ConfigError(`--set ${p}: expected key.path=value`);
-    const keys = p.slice(0, eq).split('.');
-    let value: unknown = parseYaml(p.slice(eq + 1));
-    for (const k of keys.reverse()) value = { [k]: value };
-    acc = merge(acc, value);
+    acc = merge(acc, setting(p.slice(0, eq), parseYaml(p.slice(eq + 1))));
   }
   return validate(acc, '--set');
+}
+
+/** Sections a `--vary` may change: how each member of an ensemble trains, not what the experiment is. */
+const VARIABLE = ['train', 'features', 'noise', 'epochs'];
+
+/** One setting with several values: each value gives one configuration (one member of an ensemble). */
+export interface Variation { key: string; values: unknown[] }
+
+/**
+ * `key.path=[v1, v2, …]` (YAML), e.g. `noise.copies=[0,1]`: the setting and its values, each value
+ * checked as `--set key.path=v` would be.
+ */
+export function parseVariation(spec: string): Variation {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`--vary ${spec}: expected key.path=[value, value, …]`);
+  const key = spec.slice(0, eq);
+  if (!VARIABLE.includes(key.split('.')[0])) throw new ConfigError(`--vary ${spec}: only settings under ${VARIABLE.join(', ')} can vary, not '${key}'`);
+  let values: unknown;
+  try { values = parseYaml(spec.slice(eq + 1)); } catch { values = undefined; }
+  if (!Array.isArray(values) || values.length < 2) throw new ConfigError(`--vary ${spec}: expected a list of at least 2 values, e.g. ${key}=[0,1]`);
+  if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length) throw new ConfigError(`--vary ${spec}: the values repeat`);
+  for (const v of values) validate(setting(key, v), `--vary ${key}`);
+  return { key, values };
+}
+
+/** `c` with one setting changed (validated), e.g. `withSetting(c, 'noise.copies', 1)`. */
+export function withSetting(c: SpecnetConfig, key: string, value: unknown): SpecnetConfig {
+  return merge(c, validate(setting(key, value), `${key}=${JSON.stringify(value)}`));
 }
 
 /**

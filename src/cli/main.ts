@@ -19,7 +19,7 @@ import { defaultRunsDir, init } from '../track/tracker.js';
 import { bestRun } from '../train/report.js';
 import { runLoso } from '../train/loso.js';
 import { startDashboard, type Dashboard } from '../track/server.js';
-import { parseOverrides, resolveConfig, type ConfigInput, type SpecnetConfig } from '../config.js';
+import { parseOverrides, parseVariation, resolveConfig, type ConfigInput, type SpecnetConfig } from '../config.js';
 import { evaluateDataset, loadTrainedModel, predictFiles } from '../train/predict.js';
 
 const int = (v: string): number => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer'); return n; };
@@ -287,26 +287,29 @@ withConfig(program.command('loso')
   .option('--out <dir>', 'output folder (checkpoints, loso.md, loso.json)', 'runs/loso')
   .option('--seed <n>', 'seed', (v) => Number(v))
   .option('--seeds <list>', 'train each configuration once per seed and judge the mean of their probabilities (an ensemble), e.g. 0,1,2')
+  .option('--vary <key=[values]>', 'train each configuration once per value of one setting as well (× seeds) and judge the mean of all their probabilities, e.g. "noise.copies=[0,1]"')
   .option('--backend <name>', 'reference or native')
   .option('--runs-dir <dir>', 'the tracker\'s runs folder (specnet.db)', defaultRunsDir())
   .option('--no-track', 'do not record the runs in the tracker')
   .option('--json', 'print the result as one JSON object'))
-  .action(async (o: MatrixFlags & { data: string; extra?: string; speakers?: string; runs?: string; out: string; seeds?: string }) => {
+  .action(async (o: MatrixFlags & { data: string; extra?: string; speakers?: string; runs?: string; out: string; seeds?: string; vary?: string }) => {
     const c = matrixConfig(o);
+    const vary = o.vary === undefined ? undefined : parseVariation(o.vary);
     const seeds = o.seeds?.split(',').map((v) => Number(v.trim()));
     if (seeds && (seeds.length === 0 || seeds.some((v) => !Number.isInteger(v)) || new Set(seeds).size !== seeds.length)) throw new Error(`--seeds wants distinct integers separated by commas, got '${o.seeds}'`);
     const log = (s: string) => { if (!o.json) process.stderr.write(s + '\n'); };
     const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
     const t0 = performance.now();
     const out = resolve(o.out);
-    log(`leave-one-speaker-out on ${o.data}${c.noise.copies > 0 ? ` (+ ${describeNoise(c.noise)})` : ''}${o.extra ? ` (+ ${o.extra} in training)` : ''}: ${c.models.join(' and ')}, epochs ${c.epochs.join('/')}, backend ${getBackend().name}`);
+    log(`leave-one-speaker-out on ${o.data}${c.noise.copies > 0 && !vary ? ` (+ ${describeNoise(c.noise)})` : ''}${o.extra ? ` (+ ${o.extra} in training)` : ''}: ${c.models.join(' and ')}, epochs ${c.epochs.join('/')}, backend ${getBackend().name}` +
+      (vary ? `; each configuration an ensemble over ${vary.key} = ${vary.values.map((v) => JSON.stringify(v)).join(', ')}${seeds ? ` × seeds ${seeds.join(', ')}` : ''}` : ''));
     const r = await runLoso(c, {
-      data: resolve(o.data), extra: o.extra && resolve(o.extra), out, speakers: o.speakers?.split(','), runs: o.runs?.split(','), seeds,
+      data: resolve(o.data), extra: o.extra && resolve(o.extra), out, speakers: o.speakers?.split(','), runs: o.runs?.split(','), seeds, vary,
       track: o.track ? { dir: resolve(o.runsDir), group: groupName('loso') } : null,
       onFeatures: featureProgress(o.json),
       onRunStart: (speaker, run, i, n) => log(`run ${i + 1}/${n}: ${run}, test speaker ${speaker}`),
       onRunEnd: (_s, run) => log(`  ${run.result.status}, test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}` +
-        (run.result.seedMacroF1 ? ` (mean of ${run.result.seedMacroF1.length} seeds' probabilities; each alone ${run.result.seedMacroF1.map((v) => v.toFixed(4)).join(', ')})` : `, ${run.result.history.length} epochs`) +
+        (run.result.memberMacroF1 ? ` (mean of ${run.result.memberMacroF1.length} models' probabilities; each alone ${run.result.memberMacroF1.map((v) => v.toFixed(4)).join(', ')})` : `, ${run.result.history.length} epochs`) +
         ` in ${run.result.trainSeconds.toFixed(1)} s`),
       callbacks: { shouldStop: stop.stopRequested, onBatch: o.json ? undefined : epochProgress() },
     });

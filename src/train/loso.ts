@@ -6,7 +6,7 @@
  * (4 speakers in fsdd-dev) is judged on voices the model never heard.
  */
 import { join } from 'node:path';
-import type { SpecnetConfig } from '../config.js';
+import { withSetting, type SpecnetConfig, type Variation } from '../config.js';
 import { scanDataset, type AudioDataset, type Recording } from '../data/audio_datasets.js';
 import { extractAll } from '../data/features.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -35,6 +35,13 @@ export interface LosoOptions {
    * (Lakshminarayanan et al. 2017); each seed's run goes to `<run>/seed<N>`.
    */
   seeds?: number[];
+  /**
+   * Train each configuration once per value of one setting as well (× seeds), and judge the mean
+   * of all these members' probabilities, e.g. `{ key: 'noise.copies', values: [0, 1] }`: models
+   * trained without and with noisy copies, in one ensemble. Each member's run goes to
+   * `<run>/<key>=<value>[/seed<N>]`.
+   */
+  vary?: Variation;
   track?: { dir: string; group: string } | null;
   callbacks?: TrainCallbacks;
   onFeatures?(filter: string, done: number, total: number): void;
@@ -42,8 +49,11 @@ export interface LosoOptions {
   onRunEnd?(speaker: string, run: Omit<MatrixRun, 'result'> & { result: LosoFoldResult }, index: number, total: number): void;
 }
 
-/** One configuration on one fold; with several seeds, the ensemble's, with each seed's own figure. */
-export type LosoFoldResult = TrainResult & { seedMacroF1?: number[] };
+/**
+ * One configuration on one fold; with several members (seeds, values of a varied setting), the
+ * ensemble's, with each member's name and own figure.
+ */
+export type LosoFoldResult = TrainResult & { members?: string[]; memberMacroF1?: number[] };
 
 export interface LosoFold { speaker: string; train: Recording[]; validation: Recording[]; test: Recording[] }
 
@@ -80,27 +90,37 @@ export interface LosoResult {
 }
 
 export interface LosoSummary {
-  data: string; extra: string | null; noise: NoiseOptions | null; models: readonly string[]; epochs: readonly number[]; speakers: string[];
-  runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, { status: string; testMacroF1?: number; testAccuracy?: number; testF1PerClass?: number[]; testConfusion?: number[][]; seedMacroF1?: number[]; epochs: number; bestEpoch: number; trainSeconds: number }> }[];
+  data: string; extra: string | null; noise: NoiseOptions | null; seeds: number[] | null; vary: Variation | null; models: readonly string[]; epochs: readonly number[]; speakers: string[];
+  runs: { name: string; model: string; filter: string; augment: string; folds: Record<string, { status: string; testMacroF1?: number; testAccuracy?: number; testF1PerClass?: number[]; testConfusion?: number[][]; members?: string[]; memberMacroF1?: number[]; epochs: number; bestEpoch: number; trainSeconds: number }> }[];
 }
 
 const f1 = (r?: LosoFoldResult) => r?.test?.macroF1 ?? NaN;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** The table: one row per configuration, one column per left-out speaker, then the mean and the worst fold. */
-export function losoReport(r: Pick<LosoResult, 'runs' | 'speakers'>, o: { data: string; extra?: string; seeds?: number[]; noise?: NoiseOptions }): string {
+export function losoReport(r: Pick<LosoResult, 'runs' | 'speakers'>, o: { data: string; extra?: string; seeds?: number[]; vary?: Variation; noise?: NoiseOptions }): string {
   const rows = r.runs.map((run) => {
     const v = r.speakers.map((s) => f1(run.folds[s]));
     return { run, v, mean: mean(v), min: Math.min(...v) };
   }).sort((a, b) => b.mean - a.mean);
   return [
     '# specnet leave-one-speaker-out', '',
-    `Dataset ${o.data}: each column trains on the other speakers${o.noise ? ` (and ${describeNoise(o.noise)})` : ''}${o.extra ? ` plus every recording of ${o.extra}` : ''} and tests on that speaker. Test macro F1${(o.seeds?.length ?? 0) > 1 ? ` of the mean of ${o.seeds!.length} seeds' (${o.seeds!.join(', ')}) class probabilities` : ''}.`, '',
+    `Dataset ${o.data}: each column trains on the other speakers${o.noise ? ` (and ${describeNoise(o.noise)})` : ''}${o.extra ? ` plus every recording of ${o.extra}` : ''} and tests on that speaker. Test macro F1${ensembleWording(o.seeds ?? [], o.vary)}.`, '',
     `| run | ${r.speakers.join(' | ')} | mean | worst |`,
     `|---|${r.speakers.map(() => '---|').join('')}---|---|`,
     ...rows.map((x) => `| ${x.run.name} | ${x.v.map((v) => v.toFixed(4)).join(' | ')} | ${x.mean.toFixed(4)} | ${x.min.toFixed(4)} |`),
   ].join('\n') + '\n';
 }
+
+/** How the report names an ensemble: ` of the mean of 6 models' class probabilities (seeds 0, 1, 2 × noise.copies 0, 1)`. */
+function ensembleWording(seeds: number[], vary?: Variation): string {
+  const parts = [...(seeds.length > 1 ? [`seeds ${seeds.join(', ')}`] : []), ...(vary ? [`${vary.key} ${vary.values.map((v) => JSON.stringify(v)).join(', ')}`] : [])];
+  const n = Math.max(seeds.length, 1) * (vary?.values.length ?? 1);
+  return n > 1 ? ` of the mean of ${n} models' class probabilities (${parts.join(' × ')})` : '';
+}
+
+/** A member's folder name for a varied setting's value: `noise.copies=1`, `noise.snrDb=0,20`. */
+const variantDir = (key: string, value: unknown) => `${key}=${JSON.stringify(value).replace(/[^\w.,=-]/g, '')}`;
 
 /**
  * Run the configurations of the matrix on every leave-one-speaker-out fold.
@@ -110,81 +130,100 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
   const ds = scanDataset(o.data);
   // extra speakers are named apart, so that a name shared by the two datasets never merges two voices
   const extra = o.extra ? scanDataset(o.extra).recordings.map((r) => ({ ...r, speaker: `extra:${r.speaker}` })) : [];
-  const noise = noiseFor(c);
-  const allFolds = losoFolds(ds, extra, noise), allSpecs = matrixSpecs(c.models);
+  // the members' configurations: c itself, or c with the varied setting at each of its values
+  const variants = o.vary ? o.vary.values.map((v) => ({ c: withSetting(c, o.vary!.key, v), dir: variantDir(o.vary!.key, v), label: `${o.vary!.key}=${JSON.stringify(v)}` })) : [{ c, dir: '', label: '' }];
+  const variantFolds = variants.map((v) => losoFolds(ds, extra, noiseFor(v.c)));
+  const allFolds = variantFolds[0], allSpecs = matrixSpecs(c.models);
   for (const s of o.speakers ?? []) if (!allFolds.some((f) => f.speaker === s)) throw new Error(`${o.data}: no speaker '${s}' (speakers: ${allFolds.map((f) => f.speaker).join(', ')})`);
   for (const n of o.runs ?? []) if (!allSpecs.some((s) => s.name === n)) throw new Error(`unknown run '${n}' (known: ${allSpecs.map((s) => s.name).join(', ')})`);
-  const folds = allFolds.filter((f) => !o.speakers || o.speakers.includes(f.speaker));
+  const keep = (f: LosoFold) => !o.speakers || o.speakers.includes(f.speaker);
+  const folds = allFolds.filter(keep);
   const specs = allSpecs.filter((s) => !o.runs || o.runs.includes(s.name));
   // every recording once: the dataset's, the extra ones, and the noisy copies the folds train on
-  const all = [...new Map([...ds.recordings, ...extra, ...folds.flatMap((f) => f.train)].map((r) => [recordingKey(r), r])).values()];
-  const pickers = new Map<string, { pick: ReturnType<typeof imagesOf>; features: FeatureConfig }>();
-  for (const filter of [...new Set(specs.map((s) => s.filter))]) {
-    const features = featuresFor(c, filter);
-    const set = await extractAll(all, features, { cacheDir: join(o.out, 'cache'), onProgress: (d, t) => o.onFeatures?.(filter, d, t) });
-    pickers.set(filter, { pick: imagesOf(set), features });
-  }
+  const all = [...new Map([...ds.recordings, ...extra, ...variantFolds.flatMap((vf) => vf.filter(keep).flatMap((f) => f.train))].map((r) => [recordingKey(r), r])).values()];
+  // the images of each preprocessing (filter, and features when a varied setting changes them), computed once
+  const pickers = new Map<string, ReturnType<typeof imagesOf>>();
+  const pickerFor = async (features: FeatureConfig, filter: string) => {
+    const key = JSON.stringify(features);
+    if (!pickers.has(key)) {
+      const set = await extractAll(all, features, { cacheDir: join(o.out, 'cache'), onProgress: (d, t) => o.onFeatures?.(filter, d, t) });
+      pickers.set(key, imagesOf(set));
+    }
+    return pickers.get(key)!;
+  };
+  for (const filter of [...new Set(specs.map((s) => s.filter))]) for (const v of variants) await pickerFor(featuresFor(v.c, filter), filter);
   const runs: LosoResult['runs'] = specs.map((s) => ({ ...s, folds: {} }));
   const seeds = o.seeds?.length ? o.seeds : [c.seed];
-  const total = folds.length * specs.length * seeds.length;
+  const perRun = seeds.length * variants.length;
+  const total = folds.length * specs.length * perRun;
   let index = 0, stopped = false;
   for (const fold of folds) {
-    const speakers = { train: [...new Set(fold.train.map((r) => r.speaker))].sort(), validation: [...new Set(fold.validation.map((r) => r.speaker))].sort(), test: [fold.speaker] };
-    // each feature variant's images of this fold, picked once for the configurations that share it
+    // each preprocessing's and variant's images of this fold, picked once for the configurations that share them
     const foldData = new Map<string, TrainData>();
     for (const [k, spec] of specs.entries()) {
       if (stopped) break;
-      const { pick, features } = pickers.get(spec.filter)!;
-      let data = foldData.get(spec.filter);
-      if (!data) {
-        data = { train: pick(fold.train), validation: pick(fold.validation), test: pick(fold.test), height: features.height, width: features.width, numClasses: ds.classes.length };
-        foldData.set(spec.filter, data);
+      const members: TrainResult[] = [], names: string[] = [];
+      let data: TrainData | undefined;
+      for (const [vi, v] of variants.entries()) {
+        const vfold = variantFolds[vi].find((f) => f.speaker === fold.speaker)!;
+        const speakers = { train: [...new Set(vfold.train.map((r) => r.speaker))].sort(), validation: [...new Set(vfold.validation.map((r) => r.speaker))].sort(), test: [fold.speaker] };
+        const features = featuresFor(v.c, spec.filter);
+        const dataKey = `${JSON.stringify(features)}|${vi}`;
+        data = foldData.get(dataKey);
+        if (!data) {
+          const pick = await pickerFor(features, spec.filter);
+          data = { train: pick(vfold.train), validation: pick(vfold.validation), test: pick(vfold.test), height: features.height, width: features.width, numClasses: ds.classes.length };
+          foldData.set(dataKey, data);
+        }
+        const base = runTrainConfig(v.c, spec.model, spec.augment);
+        for (const seed of seeds) {
+          if (stopped) break;
+          const cfg = { ...base, seed };
+          const member = [...(v.label ? [v.label] : []), ...(seeds.length > 1 ? [`seed ${seed}`] : [])].join(', ');
+          const name = `${spec.name}-${fold.speaker}${v.label ? `-${v.dir}` : ''}${seeds.length > 1 ? `-seed${seed}` : ''}`;
+          o.onRunStart?.(fold.speaker, member ? `${spec.name}, ${member}` : spec.name, index + members.length, total);
+          const result = await train(cfg, data, {
+            outDir: join(o.out, fold.speaker, spec.name, ...(v.dir ? [v.dir] : []), ...(seeds.length > 1 ? [`seed${seed}`] : [])), callbacks: o.callbacks,
+            meta: { features, classes: ds.classes, speakers },
+            run: o.track ? init({ dir: o.track.dir, project: 'specnet', name, group: o.track.group, config: { ...trackedConfig(cfg, spec.filter, o.data, features, speakers, noiseFor(v.c)), extra: o.extra ?? null } }) : undefined,
+          });
+          members.push(result);
+          names.push(member);
+          if (result.status === 'stopped' || o.callbacks?.shouldStop?.()) stopped = true;
+        }
       }
-      const base = runTrainConfig(c, spec.model, spec.augment);
-      const members: TrainResult[] = [];
-      for (const seed of seeds) {
-        if (stopped) break;
-        const cfg = { ...base, seed };
-        const name = `${spec.name}-${fold.speaker}${seeds.length > 1 ? `-seed${seed}` : ''}`;
-        o.onRunStart?.(fold.speaker, seeds.length > 1 ? `${spec.name}, seed ${seed}` : spec.name, index + members.length, total);
-        const member = await train(cfg, data, {
-          outDir: join(o.out, fold.speaker, spec.name, ...(seeds.length > 1 ? [`seed${seed}`] : [])), callbacks: o.callbacks,
-          meta: { features, classes: ds.classes, speakers },
-          run: o.track ? init({ dir: o.track.dir, project: 'specnet', name, group: o.track.group, config: { ...trackedConfig(cfg, spec.filter, o.data, features, speakers, noise), extra: o.extra ?? null } }) : undefined,
-        });
-        members.push(member);
-        if (member.status === 'stopped' || o.callbacks?.shouldStop?.()) stopped = true;
-      }
-      const result = members.length > 1 && !stopped ? ensembleResult(members, data) : members[0];
+      const result = members.length > 1 && !stopped ? ensembleResult(members, names, data!) : members[0];
       runs[k].folds[fold.speaker] = result;
       o.onRunEnd?.(fold.speaker, { ...spec, result }, index, total);
-      index += seeds.length;
+      index += perRun;
     }
   }
   const speakers = folds.map((f) => f.speaker).filter((s) => runs.some((r) => r.folds[s]));
+  const noise = o.vary ? undefined : noiseFor(c);
   const report = losoReport({ runs, speakers }, { ...o, noise });
   writeFileAtomic(join(o.out, 'loso.md'), report);
   const summary: LosoSummary = {
-    data: o.data, extra: o.extra ?? null, noise: noise ?? null, models: c.models, epochs: c.epochs, speakers,
-    runs: runs.map((r) => ({ name: r.name, model: r.model, filter: r.filter, augment: r.augment, folds: Object.fromEntries(Object.entries(r.folds).map(([s, x]) => [s, { status: x.status, testMacroF1: x.test?.macroF1, testAccuracy: x.test?.accuracy, testF1PerClass: x.test?.f1, testConfusion: x.test?.confusion, ...(x.seedMacroF1 ? { seedMacroF1: x.seedMacroF1 } : {}), epochs: x.history.length, bestEpoch: x.bestEpoch, trainSeconds: x.trainSeconds }])) })),
+    data: o.data, extra: o.extra ?? null, noise: noise ?? null, seeds: o.seeds ?? null, vary: o.vary ?? null, models: c.models, epochs: c.epochs, speakers,
+    runs: runs.map((r) => ({ name: r.name, model: r.model, filter: r.filter, augment: r.augment, folds: Object.fromEntries(Object.entries(r.folds).map(([s, x]) => [s, { status: x.status, testMacroF1: x.test?.macroF1, testAccuracy: x.test?.accuracy, testF1PerClass: x.test?.f1, testConfusion: x.test?.confusion, ...(x.members ? { members: x.members, memberMacroF1: x.memberMacroF1 } : {}), epochs: x.history.length, bestEpoch: x.bestEpoch, trainSeconds: x.trainSeconds }])) })),
   };
   writeFileAtomic(join(o.out, 'loso.json'), JSON.stringify(summary, null, 2) + '\n');
   return { runs, speakers, report, summary, stopped };
 }
 
 /**
- * The seeds' runs of one configuration on one fold as one result: the test report of the mean
- * of their best checkpoints' class probabilities (each with its own AdaBN and warp when the
- * configuration asks for them, as train() evaluated it); history, best epoch and checkpoints
- * are the first seed's, the training time is the sum.
+ * The members' runs (seeds, variants) of one configuration on one fold as one result: the test
+ * report of the mean of their best checkpoints' class probabilities (each with its own AdaBN and
+ * warp when the configuration asks for them, as train() evaluated it); history, best epoch and
+ * checkpoints are the first member's, the training time is the sum.
  */
-function ensembleResult(members: TrainResult[], data: TrainData): LosoFoldResult {
+function ensembleResult(members: TrainResult[], names: string[], data: TrainData): LosoFoldResult {
   const probabilities = members.flatMap((m) => (m.testProbabilities ? [m.testProbabilities] : []));
   if (probabilities.length === 0) return members[0];
   return {
     ...members[0],
     test: meanProbabilityReport(data.test!.labels, probabilities, data.numClasses),
     trainSeconds: members.reduce((t, m) => t + m.trainSeconds, 0),
-    seedMacroF1: members.map((m) => m.test?.macroF1 ?? NaN),
+    members: names,
+    memberMacroF1: members.map((m) => m.test?.macroF1 ?? NaN),
   };
 }

@@ -6,10 +6,11 @@ import { test } from 'node:test';
 import { synthesizeCorpus } from '../../src/data/synth.js';
 import { scanDataset } from '../../src/data/audio_datasets.js';
 import { losoFolds, runLoso } from '../../src/train/loso.js';
-import { resolveConfig } from '../../src/config.js';
+import { parseVariation, resolveConfig } from '../../src/config.js';
 import { extractAll } from '../../src/data/features.js';
 import { classificationReport } from '../../src/train/metrics.js';
 import { loadTrainedModel } from '../../src/train/predict.js';
+import { readCheckpointMeta } from '../../src/train/checkpoint.js';
 import { evaluate } from '../../src/train/trainer.js';
 
 test('leave-one-speaker-out: each fold tests one speaker it never trained or validated on; extra data only trains', async () => {
@@ -66,21 +67,52 @@ test('leave-one-speaker-out with several seeds judges the mean of their probabil
   assert.deepEqual(seen, ['02:mlp-raw-noaug, seed 3:0/2', '02:mlp-raw-noaug, seed 4:1/2']);
   const paths = [3, 4].map((s) => join(out, '02', 'mlp-raw-noaug', `seed${s}`, 'best.safetensors'));
   assert.ok(paths.every((p) => existsSync(p)));
-  // the same figure from the two checkpoints, averaged here
-  const ds = scanDataset(data);
-  const recs = ds.recordings.filter((x) => x.speaker === '02');
+  const fold = r.runs[0].folds['02'];
+  assert.equal(fold.test?.macroF1, await ensembleF1(data, '02', paths), 'the mean of the two checkpoints\' probabilities');
+  const json = JSON.parse(readFileSync(join(out, 'loso.json'), 'utf8'));
+  assert.deepEqual(json.runs[0].folds['02'].members, ['seed 3', 'seed 4']);
+  assert.equal(json.runs[0].folds['02'].memberMacroF1.length, 2);
+  assert.match(readFileSync(join(out, 'loso.md'), 'utf8'), /mean of 2 models' class probabilities \(seeds 3, 4\)/);
+});
+
+/** The macro F1 on one speaker of the mean of some checkpoints' class probabilities, computed here from the files. */
+async function ensembleF1(data: string, speaker: string, paths: string[]): Promise<number> {
+  const recs = scanDataset(data).recordings.filter((x) => x.speaker === speaker);
   const models = paths.map((p) => loadTrainedModel(p));
   const set = await extractAll(recs, models[0].features);
   const d = { images: set.images, labels: set.labels };
   const probs = models.map((m) => evaluate(m.model, d, 64, 64, 10).probabilities);
-  assert.notDeepEqual(probs[0], probs[1], 'two seeds, two models');
+  assert.notDeepEqual(probs[0], probs[1], 'different members, different models');
   const predictions = Int32Array.from(set.labels, (_, i) => {
-    const p = Array.from({ length: 10 }, (_, k) => probs[0][i * 10 + k] + probs[1][i * 10 + k]);
+    const p = Array.from({ length: 10 }, (_, k) => probs.reduce((t, q) => t + q[i * 10 + k], 0));
     return p.indexOf(Math.max(...p));
   });
-  const fold = r.runs[0].folds['02'];
-  assert.equal(fold.test?.macroF1, classificationReport(set.labels, predictions, 10).macroF1);
-  const json = JSON.parse(readFileSync(join(out, 'loso.json'), 'utf8'));
-  assert.equal(json.runs[0].folds['02'].seedMacroF1.length, 2);
-  assert.match(readFileSync(join(out, 'loso.md'), 'utf8'), /mean of 2 seeds' \(3, 4\) class probabilities/);
+  return classificationReport(set.labels, predictions, 10).macroF1;
+}
+
+test('leave-one-speaker-out with --vary: one ensemble of models trained with each value of a setting', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'specnet-loso-vary-data-'));
+  await synthesizeCorpus({ out: data, speakers: 3, repetitions: 2, sampleRate: 8000, seed: 6, femaleFraction: 0.34 });
+  const out = mkdtempSync(join(tmpdir(), 'specnet-loso-vary-'));
+  const c = resolveConfig({ overrides: [{ models: ['mlp', 'lenet5'], epochs: [2, 1], train: { batchSize: 8 }, seed: 0 }] });
+  const vary = parseVariation('noise.copies=[0,1]');
+  assert.deepEqual(vary, { key: 'noise.copies', values: [0, 1] });
+  const seen: string[] = [];
+  const r = await runLoso(c, { data, out, speakers: ['03'], runs: ['mlp-raw-noaug'], vary, onRunStart: (s, run, i, n) => seen.push(`${s}:${run}:${i}/${n}`) });
+  assert.deepEqual(seen, ['03:mlp-raw-noaug, noise.copies=0:0/2', '03:mlp-raw-noaug, noise.copies=1:1/2']);
+  const paths = ['noise.copies=0', 'noise.copies=1'].map((v) => join(out, '03', 'mlp-raw-noaug', v, 'best.safetensors'));
+  // the member with noise.copies=1 trained on a noisy copy of each training recording as well, the other did not
+  const trainSpeakers = paths.map((p) => (readCheckpointMeta(p).speakers as { train: string[] }).train);
+  assert.deepEqual(trainSpeakers[0], ['01', '02']);
+  assert.deepEqual(trainSpeakers[1], ['01', '01~noise1', '02', '02~noise1']);
+  const fold = r.runs[0].folds['03'];
+  assert.deepEqual(fold.members, ['noise.copies=0', 'noise.copies=1']);
+  assert.equal(fold.test?.macroF1, await ensembleF1(data, '03', paths));
+  assert.match(readFileSync(join(out, 'loso.md'), 'utf8'), /mean of 2 models' class probabilities \(noise\.copies 0, 1\)/);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'loso.json'), 'utf8')).vary, vary);
+
+  assert.throws(() => parseVariation('noise.copies=1'), /expected a list of at least 2 values, e.g. noise\.copies=\[0,1\]/);
+  assert.throws(() => parseVariation('models=[[mlp,lenet5],[mlp,resnet14]]'), /only settings under train, features, noise, epochs can vary, not 'models'/);
+  assert.throws(() => parseVariation('noise.copies=[0,-1]'), /--vary noise\.copies: noise\.copies:/);
+  assert.throws(() => parseVariation('noise.copies=[1,1]'), /the values repeat/);
 });
