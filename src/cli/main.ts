@@ -17,7 +17,7 @@ import { train, type TrainConfig } from '../train/trainer.js';
 import { noiseFor, prepareFromConfig, runMatrix, runTrainConfig, trackedConfig, type MatrixResult } from '../train/matrix.js';
 import { defaultRunsDir, init } from '../track/tracker.js';
 import { bestRun } from '../train/report.js';
-import { runLoso } from '../train/loso.js';
+import { ensembleOf, runLoso, sharedNoise } from '../train/loso.js';
 import { startDashboard, type Dashboard } from '../track/server.js';
 import { parseOverrides, parseVariation, resolveConfig, type ConfigInput, type SpecnetConfig } from '../config.js';
 import { evaluateDataset, loadTrainedModel, predictFiles } from '../train/predict.js';
@@ -301,8 +301,9 @@ withConfig(program.command('loso')
     const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
     const t0 = performance.now();
     const out = resolve(o.out);
-    log(`leave-one-speaker-out on ${o.data}${c.noise.copies > 0 && !vary ? ` (+ ${describeNoise(c.noise)})` : ''}${o.extra ? ` (+ ${o.extra} in training)` : ''}: ${c.models.join(' and ')}, epochs ${c.epochs.join('/')}, backend ${getBackend().name}` +
-      (vary ? `; each configuration an ensemble over ${vary.key} = ${vary.values.map((v) => JSON.stringify(v)).join(', ')}${seeds ? ` × seeds ${seeds.join(', ')}` : ''}` : ''));
+    const noise = sharedNoise(c, vary), ens = ensembleOf(seeds ?? [], vary);
+    log(`leave-one-speaker-out on ${o.data}${noise ? ` (+ ${describeNoise(noise)})` : ''}${o.extra ? ` (+ ${o.extra} in training)` : ''}: ${c.models.join(' and ')}, epochs ${c.epochs.join('/')}, backend ${getBackend().name}` +
+      (ens.n > 1 ? `; each configuration the mean of ${ens.n} models (${ens.what})` : ''));
     const r = await runLoso(c, {
       data: resolve(o.data), extra: o.extra && resolve(o.extra), out, speakers: o.speakers?.split(','), runs: o.runs?.split(','), seeds, vary,
       track: o.track ? { dir: resolve(o.runsDir), group: groupName('loso') } : null,

@@ -103,20 +103,30 @@ export function losoReport(r: Pick<LosoResult, 'runs' | 'speakers'>, o: { data: 
     const v = r.speakers.map((s) => f1(run.folds[s]));
     return { run, v, mean: mean(v), min: Math.min(...v) };
   }).sort((a, b) => b.mean - a.mean);
+  const ens = ensembleOf(o.seeds ?? [], o.vary);
   return [
     '# specnet leave-one-speaker-out', '',
-    `Dataset ${o.data}: each column trains on the other speakers${o.noise ? ` (and ${describeNoise(o.noise)})` : ''}${o.extra ? ` plus every recording of ${o.extra}` : ''} and tests on that speaker. Test macro F1${ensembleWording(o.seeds ?? [], o.vary)}.`, '',
+    `Dataset ${o.data}: each column trains on the other speakers${o.noise ? ` (and ${describeNoise(o.noise)})` : ''}${o.extra ? ` plus every recording of ${o.extra}` : ''} and tests on that speaker. Test macro F1${ens.n > 1 ? ` of the mean of ${ens.n} models' class probabilities (${ens.what})` : ''}.`, '',
     `| run | ${r.speakers.join(' | ')} | mean | worst |`,
     `|---|${r.speakers.map(() => '---|').join('')}---|---|`,
     ...rows.map((x) => `| ${x.run.name} | ${x.v.map((v) => v.toFixed(4)).join(' | ')} | ${x.mean.toFixed(4)} | ${x.min.toFixed(4)} |`),
   ].join('\n') + '\n';
 }
 
-/** How the report names an ensemble: ` of the mean of 6 models' class probabilities (seeds 0, 1, 2 × noise.copies 0, 1)`. */
-function ensembleWording(seeds: number[], vary?: Variation): string {
+/** An ensemble's size and what its members differ in, e.g. `{ n: 6, what: 'seeds 0, 1, 2 × noise.copies 0, 1' }`, for the log and the report. */
+export function ensembleOf(seeds: number[], vary?: Variation): { n: number; what: string } {
   const parts = [...(seeds.length > 1 ? [`seeds ${seeds.join(', ')}`] : []), ...(vary ? [`${vary.key} ${vary.values.map((v) => JSON.stringify(v)).join(', ')}`] : [])];
-  const n = Math.max(seeds.length, 1) * (vary?.values.length ?? 1);
-  return n > 1 ? ` of the mean of ${n} models' class probabilities (${parts.join(' × ')})` : '';
+  return { n: Math.max(seeds.length, 1) * (vary?.values.length ?? 1), what: parts.join(' × ') };
+}
+
+const distinctSpeakers = (recs: Recording[]) => [...new Set(recs.map((r) => r.speaker))].sort();
+
+/**
+ * The noisy copies every member of an ensemble trains with (for the report's wording), or
+ * undefined when there are none or when they are what `vary` changes from member to member.
+ */
+export function sharedNoise(c: SpecnetConfig, vary?: Variation): NoiseOptions | undefined {
+  return vary && vary.key.split('.')[0] === 'noise' ? undefined : noiseFor(c);
 }
 
 /** A member's folder name for a varied setting's value: `noise.copies=1`, `noise.snrDb=0,20`. */
@@ -154,52 +164,53 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
   for (const filter of [...new Set(specs.map((s) => s.filter))]) for (const v of variants) await pickerFor(featuresFor(v.c, filter), filter);
   const runs: LosoResult['runs'] = specs.map((s) => ({ ...s, folds: {} }));
   const seeds = o.seeds?.length ? o.seeds : [c.seed];
-  const perRun = seeds.length * variants.length;
-  const total = folds.length * specs.length * perRun;
+  // the members of each configuration's ensemble: every variant with every seed, named and foldered
+  const members = variants.flatMap((v, vi) => seeds.map((seed) => {
+    const parts = [...(v.label ? [{ label: v.label, dir: v.dir }] : []), ...(seeds.length > 1 ? [{ label: `seed ${seed}`, dir: `seed${seed}` }] : [])];
+    return { c: v.c, vi, seed, label: parts.map((p) => p.label).join(', '), dirs: parts.map((p) => p.dir) };
+  }));
+  const total = folds.length * specs.length * members.length;
   let index = 0, stopped = false;
   for (const fold of folds) {
-    // each preprocessing's and variant's images of this fold, picked once for the configurations that share them
+    // each variant's version of this fold (noisy copies change its training set), and each
+    // preprocessing's images of it, picked once for the configurations and members that share them
+    const vfolds = variantFolds.map((vf) => vf.find((f) => f.speaker === fold.speaker)!);
     const foldData = new Map<string, TrainData>();
+    const dataFor = async (vi: number, features: FeatureConfig, filter: string): Promise<TrainData> => {
+      const key = `${vi}|${JSON.stringify(features)}`;
+      if (!foldData.has(key)) {
+        const pick = await pickerFor(features, filter), f = vfolds[vi];
+        foldData.set(key, { train: pick(f.train), validation: pick(f.validation), test: pick(f.test), height: features.height, width: features.width, numClasses: ds.classes.length });
+      }
+      return foldData.get(key)!;
+    };
     for (const [k, spec] of specs.entries()) {
       if (stopped) break;
-      const members: TrainResult[] = [], names: string[] = [];
+      const results: TrainResult[] = [];
       let data: TrainData | undefined;
-      for (const [vi, v] of variants.entries()) {
-        const vfold = variantFolds[vi].find((f) => f.speaker === fold.speaker)!;
-        const speakers = { train: [...new Set(vfold.train.map((r) => r.speaker))].sort(), validation: [...new Set(vfold.validation.map((r) => r.speaker))].sort(), test: [fold.speaker] };
-        const features = featuresFor(v.c, spec.filter);
-        const dataKey = `${JSON.stringify(features)}|${vi}`;
-        data = foldData.get(dataKey);
-        if (!data) {
-          const pick = await pickerFor(features, spec.filter);
-          data = { train: pick(vfold.train), validation: pick(vfold.validation), test: pick(vfold.test), height: features.height, width: features.width, numClasses: ds.classes.length };
-          foldData.set(dataKey, data);
-        }
-        const base = runTrainConfig(v.c, spec.model, spec.augment);
-        for (const seed of seeds) {
-          if (stopped) break;
-          const cfg = { ...base, seed };
-          const member = [...(v.label ? [v.label] : []), ...(seeds.length > 1 ? [`seed ${seed}`] : [])].join(', ');
-          const name = `${spec.name}-${fold.speaker}${v.label ? `-${v.dir}` : ''}${seeds.length > 1 ? `-seed${seed}` : ''}`;
-          o.onRunStart?.(fold.speaker, member ? `${spec.name}, ${member}` : spec.name, index + members.length, total);
-          const result = await train(cfg, data, {
-            outDir: join(o.out, fold.speaker, spec.name, ...(v.dir ? [v.dir] : []), ...(seeds.length > 1 ? [`seed${seed}`] : [])), callbacks: o.callbacks,
-            meta: { features, classes: ds.classes, speakers },
-            run: o.track ? init({ dir: o.track.dir, project: 'specnet', name, group: o.track.group, config: { ...trackedConfig(cfg, spec.filter, o.data, features, speakers, noiseFor(v.c)), extra: o.extra ?? null } }) : undefined,
-          });
-          members.push(result);
-          names.push(member);
-          if (result.status === 'stopped' || o.callbacks?.shouldStop?.()) stopped = true;
-        }
+      for (const m of members) {
+        if (stopped) break;
+        const f = vfolds[m.vi], features = featuresFor(m.c, spec.filter);
+        data = await dataFor(m.vi, features, spec.filter);
+        const cfg = { ...runTrainConfig(m.c, spec.model, spec.augment), seed: m.seed };
+        const speakers = { train: distinctSpeakers(f.train), validation: distinctSpeakers(f.validation), test: [fold.speaker] };
+        o.onRunStart?.(fold.speaker, [spec.name, ...(m.label ? [m.label] : [])].join(', '), index + results.length, total);
+        const result = await train(cfg, data, {
+          outDir: join(o.out, fold.speaker, spec.name, ...m.dirs), callbacks: o.callbacks,
+          meta: { features, classes: ds.classes, speakers },
+          run: o.track ? init({ dir: o.track.dir, project: 'specnet', name: [spec.name, fold.speaker, ...m.dirs].join('-'), group: o.track.group, config: { ...trackedConfig(cfg, spec.filter, o.data, features, speakers, noiseFor(m.c)), extra: o.extra ?? null } }) : undefined,
+        });
+        results.push(result);
+        if (result.status === 'stopped' || o.callbacks?.shouldStop?.()) stopped = true;
       }
-      const result = members.length > 1 && !stopped ? ensembleResult(members, names, data!) : members[0];
+      const result = results.length > 1 && !stopped ? ensembleResult(results, members.map((m) => m.label), data!) : results[0];
       runs[k].folds[fold.speaker] = result;
       o.onRunEnd?.(fold.speaker, { ...spec, result }, index, total);
-      index += perRun;
+      index += members.length;
     }
   }
   const speakers = folds.map((f) => f.speaker).filter((s) => runs.some((r) => r.folds[s]));
-  const noise = o.vary ? undefined : noiseFor(c);
+  const noise = sharedNoise(c, o.vary);
   const report = losoReport({ runs, speakers }, { ...o, noise });
   writeFileAtomic(join(o.out, 'loso.md'), report);
   const summary: LosoSummary = {
