@@ -8,57 +8,37 @@
  * A config file holds any part of {@link SpecnetConfig}; what it leaves out comes
  * from the profile (`profile: full` in the file or `--profile full`).
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_FEATURES, DEFAULT_BILATERAL } from './audio/features.js';
 import { DEFAULT_TRAIN } from './train/trainer.js';
 import { SYNTH_DEFAULTS } from './data/synth.js';
-import { SPECAUGMENT_POLICIES } from './augment/specaugment.js';
+import { featuresSchema, formatIssues, trainSchema } from './schemas.js';
+import { readInputFile, errorMessage } from './util/fs.js';
 
-const positiveInt = z.number().int().positive();
-/** What "with SpecAugment" may mean: every named policy but 'none'. */
-const POLICY_NAMES = Object.keys(SPECAUGMENT_POLICIES).filter((k) => k !== 'none') as [string, ...string[]];
-const bilateral = z.strictObject({ d: z.number().int(), sigmaColor: z.number().positive(), sigmaSpace: z.number().positive() });
-
-/** What the `features` section may set (the spectrogram settings of {@link DEFAULT_FEATURES}). */
-const featuresSchema = z.strictObject({
-  sampleRate: positiveInt, duration: z.number().positive(), trimDb: z.number().positive().nullable(), trimAboveNoiseDb: z.number().positive().nullable(),
-  placement: z.enum(['center', 'random']), nFft: positiveInt, hopLength: positiveInt, nMels: positiveInt,
-  fMin: z.number().nonnegative(), fMax: z.number().positive().nullable(), melScale: z.enum(['htk', 'slaney']),
-  melNorm: z.enum(['slaney']).nullable(), topDb: z.number().positive(), noiseFloorPercentile: z.number().min(0).max(100).nullable(), height: positiveInt, width: positiveInt,
-  interpolation: z.enum(['bilinear', 'area']), normalize: z.enum(['minmax', 'standard', 'band']), speakerNorm: z.boolean(),
-  /** The settings of the "bilateral" variant of the experiment. */
-  bilateral,
-}).partial();
-
-const trainSchema = z.strictObject({
-  batchSize: positiveInt, optimizer: z.enum(['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad']), lr: z.number().positive(),
-  weightDecay: z.number().nonnegative(), momentum: z.number().min(0).max(1), schedule: z.enum(['none', 'cosine', 'step', 'exponential']),
-  warmupEpochs: z.number().int().nonnegative(), patience: z.number().int().nonnegative(), labelSmoothing: z.number().min(0).max(1), mixup: z.number().nonnegative(),
-  clipNorm: z.number().nonnegative(), specaugmentPolicy: z.enum(POLICY_NAMES), adaptBatchNorm: z.boolean(), adaptWarp: z.boolean(),
-}).partial();
-
+const intIn = (min: number, max: number) => z.number().int().min(min).max(max);
 export const configSchema = z.strictObject({
   /** 'quick' (the default: minutes on a laptop) or 'full' (the AudioMNIST size, serious runs). */
   profile: z.enum(['quick', 'full']),
   /** A dataset folder (AudioMNIST, FSDD or label folders); null: the synthetic corpus in synth.out. */
   data: z.string().min(1).nullable(),
-  synth: z.strictObject({ out: z.string().min(1), speakers: positiveInt, repetitions: positiveInt, seed: z.number().int() }).partial(),
+  synth: z.strictObject({ out: z.string().min(1), speakers: intIn(1, 10_000), repetitions: intIn(1, 10_000), seed: z.number().int() }).partial(),
   /** Where runs, the feature cache and the report go. */
   out: z.string().min(1),
   /** Model A and Model B. */
   models: z.tuple([z.string().min(1), z.string().min(1)]),
   /** Epochs of Model A and of Model B. */
-  epochs: z.tuple([positiveInt, positiveInt]),
+  epochs: z.tuple([intIn(1, 100_000), intIn(1, 100_000)]),
   seed: z.number().int(),
   /** Fraction of speakers held out for validation and for test. */
-  split: z.strictObject({ validation: z.number().min(0).max(0.9), test: z.number().min(0).max(0.9) }).partial(),
+  split: z.strictObject({ validation: z.number().min(0).max(0.9), test: z.number().min(0).max(0.9) }).partial()
+    .refine((s) => (s.validation ?? 0) + (s.test ?? 0) < 1, 'validation + test should leave speakers to train on (sum below 1)'),
   train: trainSchema,
   /** Noisy copies of the training recordings (augment/noise.ts): how many per recording, and the SNR range in dB. */
   noise: z.strictObject({
-    copies: z.number().int().nonnegative(),
-    snrDb: z.tuple([z.number(), z.number()]).refine(([lo, hi]) => lo <= hi, 'should be [low, high] with low ≤ high'),
+    copies: intIn(0, 20),
+    snrDb: z.tuple([z.number().min(-30).max(100), z.number().min(-30).max(100)]).refine(([lo, hi]) => lo <= hi, 'should be [low, high] with low ≤ high'),
   }).partial(),
   features: featuresSchema,
   dashboard: z.strictObject({ enabled: z.boolean(), host: z.string().min(1), port: z.number().int().min(0).max(65535) }).partial(),
@@ -129,12 +109,7 @@ function merge<T>(base: T, over: unknown): T {
 function validate(input: unknown, where: string): ConfigInput {
   const r = configSchema.safeParse(input ?? {});
   if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => {
-    const path = i.path.join('.') || '(top level)';
-    if (i.code === 'unrecognized_keys') return `${where}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${i.path.concat(k).join('.')}'`).join(', ')}`;
-    return `${where}: ${path}: ${i.message}`;
-  });
-  throw new ConfigError(lines.join('\n'));
+  throw new ConfigError(formatIssues(r.error, where));
 }
 
 export class ConfigError extends Error {}
@@ -144,9 +119,10 @@ export function readConfigFile(path: string): ConfigInput {
   if (!existsSync(path)) throw new ConfigError(`config file ${path} does not exist`);
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
+    raw = parseYaml(readInputFile(path, { what: 'config', maxBytes: 1024 * 1024, makeError: (p, d) => new ConfigError(`${p}: ${d}`) }).toString('utf8'));
   } catch (e) {
-    throw new ConfigError(`${path}: not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}`);
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`${path}: not valid JSON or YAML: ${errorMessage(e).split('\n')[0]}`);
   }
   if (raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) throw new ConfigError(`${path}: should hold a mapping of settings, got ${Array.isArray(raw) ? 'a list' : typeof raw}`);
   return validate(raw, path);

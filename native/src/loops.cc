@@ -557,11 +557,16 @@ static Napi::Value BilateralFilter(const Napi::CallbackInfo& info) {
   const double colorCoeff = -0.5 / (sc * sc), spaceCoeff = -0.5 / (ss * ss);
   int radius = d <= 0 ? static_cast<int>(std::nearbyint(ss * 1.5)) : d / 2;   // nearbyint: half to even, as cvRound
   radius = std::max(radius, 1);
-  float lo = src[0], hi = src[0];
-  for (int64_t i = 0; i < h * w; i++) { lo = std::min(lo, src[i]); hi = std::max(hi, src[i]); }
-  if (std::abs(lo - hi) < 1.1920929e-7f) { std::copy(src, src + h * w, out); return info.Env().Undefined(); }
+  if (h < 1 || w < 1) fail(info.Env(), op, "an image of " + std::to_string(h) + "×" + std::to_string(w) + " pixels");
+  if (d > 255) fail(info.Env(), op, "diameter " + std::to_string(d) + " is too large (at most 255)");
+  if (!(ss < 100)) fail(info.Env(), op, "sigmaSpace " + std::to_string(ss) + " is too large (at most 100 pixels)");
+  // the value range over the finite pixels (NaN and ±Inf are not values to scale the table by)
+  float lo = INFINITY, hi = -INFINITY;
+  for (int64_t i = 0; i < h * w; i++) if (std::isfinite(src[i])) { lo = std::min(lo, src[i]); hi = std::max(hi, src[i]); }
+  if (!(hi >= lo) || std::abs(lo - hi) < 1.1920929e-7f) { std::copy(src, src + h * w, out); return info.Env().Undefined(); }
   constexpr int kBins = 1 << 12;
-  const float scaleIndex = static_cast<float>(kBins) / (hi - lo);
+  float scaleIndex = static_cast<float>(kBins) / (hi - lo);
+  if (!std::isfinite(scaleIndex)) scaleIndex = 0.f;   // hi - lo overflowed float: every difference falls in bin 0
   std::vector<float> lut(kBins + 2);
   float last = 1.f;
   for (int i = 0; i < kBins + 2; i++) {
@@ -598,6 +603,10 @@ static Napi::Value BilateralFilter(const Napi::CallbackInfo& info) {
       for (int64_t x = 0; x < w; x++) {
         const float v = nb[x];
         float alpha = std::abs(v - c[x]) * scaleIndex;
+        // NaN, ±Inf or a value past the table (possible only with non-finite pixels) take the last bin,
+        // whose weight is that of the farthest value: the cast below is then always in [0, kBins]
+        // (a cast of NaN or of a float past INT_MAX is undefined behaviour, and read outside the table)
+        alpha = alpha < static_cast<float>(kBins) ? alpha : static_cast<float>(kBins);
         const int idx = static_cast<int>(alpha);          // alpha ≥ 0: truncation is floor
         alpha -= static_cast<float>(idx);
         const float wt = s * (L[idx] + alpha * (L[idx + 1] - L[idx]));

@@ -7,6 +7,9 @@ import { amplitudeToDb, applyFilterbank, filterbankSupport, melFilterbank, type 
 import { fitLength, resample, trimSilence } from './signal.js';
 import { stft } from './stft.js';
 import { groupIndices } from '../util/group.js';
+import { errorMessage } from '../util/fs.js';
+import { applyNoise, type NoiseSpec } from '../augment/noise.js';
+import { readWav } from './wav.js';
 
 /**
  * Everything that turns a recording into the image the network sees.
@@ -143,8 +146,37 @@ export async function extractFeatures(samples: Float32Array, sampleRate: number,
   for (let m = 0; m < c.nMels; m++) flipped.set(mel.data.subarray(m * mel.frames, (m + 1) * mel.frames), (c.nMels - 1 - m) * mel.frames);
   let img = resize(flipped, c.nMels, mel.frames, c.height, c.width, c.interpolation);
   img = normalizeImage(img, c.normalize, c.width);
+  checkFinite(img, samples);
   if (c.bilateral) img = bilateralFilter(img, c.height, c.width, c.bilateral);
   return img;
+}
+
+/** The image must be finite: a NaN or ±Infinity anywhere in it would poison a whole batch's training. */
+function checkFinite(img: Float32Array, samples: Float32Array): void {
+  const bad = img.findIndex((v) => !Number.isFinite(v));
+  if (bad < 0) return;
+  let peak = 0;
+  for (const v of samples) if (!(Math.abs(v) <= peak)) peak = Math.abs(v);
+  throw new RangeError(`the spectrogram is not finite (${img[bad]} at pixel ${bad}); the samples reach ${peak.toPrecision(3)}, audio lies in [-1, 1]`);
+}
+
+/**
+ * The image of one WAV file, as {@link extractFeatures} makes it (after the noise of a noisy copy, when
+ * given): the one way a file becomes features for training, prediction and `specnet show`, so that every
+ * failure names the file.
+ */
+export async function fileFeatures(path: string, c: FeatureConfig, o: { noise?: NoiseSpec } = {}): Promise<Float32Array> {
+  const a = readWav(path);   // a WavError names the file already
+  try {
+    return await extractFeatures(applyNoise(a.samples, o.noise), a.sampleRate, c);
+  } catch (e) {
+    throw new FeatureError(path, errorMessage(e));
+  }
+}
+
+/** A recording whose features cannot be computed: the message names the file. */
+export class FeatureError extends Error {
+  constructor(readonly file: string, message: string) { super(`${file}: ${message}`); this.name = 'FeatureError'; }
 }
 
 /**

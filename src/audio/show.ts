@@ -3,8 +3,7 @@ import { specAugment, specAugmentPolicy } from '../augment/specaugment.js';
 import { Generator } from '../tensor/random.js';
 import { bilateralFilter } from '../vision/bilateral.js';
 import { writePng } from '../vision/png.js';
-import { DEFAULT_BILATERAL, DEFAULT_FEATURES, extractFeatures, type FeatureConfig } from './features.js';
-import { readWav } from './wav.js';
+import { DEFAULT_BILATERAL, DEFAULT_FEATURES, fileFeatures, type FeatureConfig } from './features.js';
 
 export interface ShowResult { raw: string; bilateral: string; augmented: string; panel: string }
 
@@ -15,8 +14,7 @@ export interface ShowResult { raw: string; bilateral: string; augmented: string;
  */
 export async function showSpectrograms(wavPath: string, outDir: string, o: { features?: FeatureConfig; policy?: string; seed?: number; scale?: number } = {}): Promise<ShowResult> {
   const c = { ...(o.features ?? DEFAULT_FEATURES), bilateral: null };
-  const a = readWav(wavPath);
-  const raw = await extractFeatures(a.samples, a.sampleRate, c);
+  const raw = await fileFeatures(wavPath, c);
   const bil = bilateralFilter(raw, c.height, c.width, o.features?.bilateral ?? DEFAULT_BILATERAL);
   const aug = specAugment(raw, c.height, c.width, specAugmentPolicy(o.policy ?? 'LD'), new Generator(o.seed ?? 0));
   const stem = basename(wavPath, '.wav');

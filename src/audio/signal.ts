@@ -3,6 +3,7 @@ import libsamplerate from '@alexanderolsen/libsamplerate-js';
 const { ConverterType, create } = libsamplerate;
 type SRC = Awaited<ReturnType<typeof create>>;
 import type { Generator } from '../tensor/random.js';
+import { errorMessage } from '../util/fs.js';
 
 const converters = new Map<string, Promise<SRC>>();
 
@@ -15,13 +16,21 @@ const converters = new Map<string, Promise<SRC>>();
 export async function resample(x: Float32Array, from: number, to: number): Promise<Float32Array> {
   if (!(from > 0 && to > 0)) throw new RangeError(`resample: invalid rates ${from} → ${to}`);
   if (from === to) return x;
+  // libsamplerate converts by factors up to 256 either way (SRC_MAX_RATIO)
+  if (to / from > 256 || from / to > 256) throw new RangeError(`cannot resample ${from} Hz to ${to} Hz: libsamplerate converts by a factor of at most 256`);
   const key = `${from}>${to}`;
   let src = converters.get(key);
   if (!src) {
     src = create(1, from, to, { converterType: ConverterType.SRC_SINC_MEDIUM_QUALITY });
     converters.set(key, src);
   }
-  return (await src).simple(x);
+  try {
+    return (await src).simple(x);
+  } catch (e) {
+    converters.delete(key);
+    // the WebAssembly build throws plain strings (or nothing useful): make it an Error that says what was asked
+    throw new Error(`resampling ${from} Hz → ${to} Hz failed (${errorMessage(e)})`);
+  }
 }
 
 /**

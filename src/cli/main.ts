@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { showSpectrograms } from '../audio/show.js';
 import { SYNTH_DEFAULTS, SYNTH_ENGINES, synthesizeCorpus, type SynthEngine } from '../data/synth.js';
 import { onInterrupt, Progress } from '../util/progress.js';
+import { errorMessage } from '../util/fs.js';
 import { setBackend, getBackend } from '../backend/index.js';
 import { modelNames } from '../models/registry.js';
 import { SPECAUGMENT_POLICIES } from '../augment/specaugment.js';
@@ -17,8 +18,9 @@ import { train, type TrainConfig } from '../train/trainer.js';
 import { noiseFor, prepareFromConfig, runMatrix, runTrainConfig, trackedConfig, type MatrixResult } from '../train/matrix.js';
 import { defaultRunsDir, init } from '../track/tracker.js';
 import { bestRun } from '../train/report.js';
+import { describeUnusable } from '../train/experiment.js';
 import { ensembleOf, runLoso, sharedNoise } from '../train/loso.js';
-import { startDashboard, type Dashboard } from '../track/server.js';
+import { MIN_TOKEN_LENGTH, startDashboard, type Dashboard } from '../track/server.js';
 import { parseOverrides, parseVariation, resolveConfig, type ConfigInput, type SpecnetConfig } from '../config.js';
 import { evaluateDataset, loadTrainedModel, predictFiles } from '../train/predict.js';
 
@@ -142,7 +144,8 @@ withConfig(program.command('train')
     const noise = noiseFor(c);
     log(`${prepared.dataset.layout} dataset: ${data.train.labels.length} train${noise ? ` (with ${describeNoise(noise)})` : ''} / ${data.validation.labels.length} validation / ${data.test!.labels.length} test images; ` +
       `speakers train ${split.speakers.train.length}, validation ${split.speakers.validation.join(',')}, test ${split.speakers.test.join(',')}; backend ${getBackend().name}`);
-    if (prepared.skipped.length || prepared.failed.length) log(`skipped ${prepared.skipped.length} files outside the layout and ${prepared.failed.length} that failed to decode (first: ${[...prepared.skipped, ...prepared.failed][0].path}: ${[...prepared.skipped, ...prepared.failed][0].reason})`);
+    const unusable = describeUnusable(prepared.skipped, prepared.failed);
+    if (unusable) log(unusable);
     const stop = onInterrupt('stopping after this batch and saving a resumable checkpoint (Ctrl-C again to quit now)');
     const run = o.track ? init({ dir: resolve(o.runsDir), name: o.name ?? `${model}-${o.filter}-${o.augment}`, group: o.group, config: trackedConfig(cfg, o.filter, resolve(c.data), prepared.features, split.speakers, noise) }) : undefined;
     if (run) log(`tracking as run ${run.id} in ${resolve(o.runsDir)} (specnet dashboard --runs-dir ${o.runsDir})`);
@@ -161,7 +164,8 @@ withConfig(program.command('train')
     else {
       if (r.message) log(r.message);
       if (r.test) log(`best epoch ${r.bestEpoch} (validation macro F1 ${r.bestValMacroF1.toFixed(4)}): test macro F1 ${r.test.macroF1.toFixed(4)}, accuracy ${(100 * r.test.accuracy).toFixed(2)}% on speakers ${split.speakers.test.join(', ')}`);
-      log(`checkpoints: ${r.checkpoints.best}, ${r.checkpoints.last}`);
+      const saved = [r.checkpoints.best, r.checkpoints.last].filter((f) => existsSync(f));
+      log(saved.length ? `checkpoints: ${saved.join(', ')}` : 'no checkpoint was saved (no epoch finished)');
     }
     if (r.status === 'diverged') process.exitCode = 1;
     if (r.status === 'stopped') process.exitCode = 130;
@@ -191,6 +195,7 @@ async function matrixCommand(c: SpecnetConfig, data: string, o: { jobs: number; 
     data, out: resolve(c.out), jobs: o.jobs,
     track: o.track ? { dir: resolve(o.runsDir), group: groupName('matrix') } : null,
     onFeatures: featureProgress(o.json),
+    onUnusable: log,
     onRunStart: (run, i, n) => log(`run ${i + 1}/${n}: ${run.name}`),
     onRunEnd: (run) => log(`  ${run.name}: ${run.result.status}, test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}, ${run.result.history.length} epochs in ${run.result.trainSeconds.toFixed(1)} s (${Math.round(run.result.imagesPerSecond)} img/s)`),
     callbacks: { shouldStop: stop.stopRequested, onBatch: o.json || o.jobs > 1 ? undefined : epochProgress() },
@@ -308,6 +313,7 @@ withConfig(program.command('loso')
       data: resolve(o.data), extra: o.extra && resolve(o.extra), out, speakers: o.speakers?.split(','), runs: o.runs?.split(','), seeds, vary,
       track: o.track ? { dir: resolve(o.runsDir), group: groupName('loso') } : null,
       onFeatures: featureProgress(o.json),
+      onUnusable: log,
       onRunStart: (speaker, run, i, n) => log(`run ${i + 1}/${n}: ${run}, test speaker ${speaker}`),
       onRunEnd: (_s, run) => log(`  ${run.result.status}, test macro F1 ${(run.result.test?.macroF1 ?? NaN).toFixed(4)}` +
         (run.result.memberMacroF1 ? ` (mean of ${run.result.memberMacroF1.length} models' probabilities; each alone ${run.result.memberMacroF1.map((v) => v.toFixed(4)).join(', ')})` : `, ${run.result.history.length} epochs`) +
@@ -328,9 +334,13 @@ program.command('dashboard')
   .option('--runs-dir <dir>', 'the runs folder (specnet.db)', defaultRunsDir())
   .option('--host <addr>', '127.0.0.1 (this computer only) or e.g. 0.0.0.0 (any computer; needs the access token)', '127.0.0.1')
   .option('--port <n>', 'port (0: any free one)', (v) => Number(v), 6006)
-  .option('--token <t>', 'the access token for a non-loopback address (default: a new random one, printed once)')
-  .action(async (o: { runsDir: string; host: string; port: number; token?: string }) => {
-    const d = await startDashboard({ dir: resolve(o.runsDir), host: o.host, port: o.port, token: o.token });
+  .option('--token <t>', `the access token (at least ${MIN_TOKEN_LENGTH} characters; default for a non-loopback address: a new random one, printed once)`)
+  .option('--allowed-hosts <names>', 'host names besides localhost that the page may be reached by, comma-separated (e.g. the name of a reverse proxy in front of it)')
+  .action(async (o: { runsDir: string; host: string; port: number; token?: string; allowedHosts?: string }) => {
+    const dir = resolve(o.runsDir);
+    if (!existsSync(join(dir, 'specnet.db'))) console.error(`specnet dashboard: ${dir} holds no runs database yet: a new, empty one is created there (is --runs-dir right? runs are recorded in ./runs by default)`);
+    const d = await startDashboard({ dir, host: o.host, port: o.port, token: o.token, allowedHosts: o.allowedHosts?.split(',').map((h) => h.trim()).filter(Boolean) });
+    if (d.readonly) console.error(`specnet dashboard: ${dir} is read-only here: showing its runs without the Stop button's effect (stop requests are refused)`);
     console.log(`specnet dashboard on ${dashUrl(d)}`);
     if (d.token && !o.token) console.log(`access token (shown once): ${d.token}`);
     await new Promise<void>((ok) => process.once('SIGINT', ok));
@@ -380,7 +390,7 @@ program.command('eval')
     console.log(`per-class F1: ${m.classes.map((c, i) => `${c} ${r.f1[i].toFixed(2)}`).join(', ')}`);
   });
 
-program.parseAsync().catch((e: Error) => {
-  process.stderr.write(`specnet: ${e.message}\n`);
+program.parseAsync().catch((e: unknown) => {
+  process.stderr.write(`specnet: ${errorMessage(e)}\n`);
   process.exit(1);
 });

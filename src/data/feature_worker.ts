@@ -1,8 +1,8 @@
 /** Worker thread of extractAll(): features for a list of files, sent back in small batches. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { extractFeatures, type FeatureConfig } from '../audio/features.js';
-import { readWav } from '../audio/wav.js';
-import { applyNoise, type NoiseSpec } from '../augment/noise.js';
+import { fileFeatures, type FeatureConfig } from '../audio/features.js';
+import type { NoiseSpec } from '../augment/noise.js';
+import { errorMessage } from '../util/fs.js';
 
 const { items, config } = workerData as { items: { path: string; noise?: NoiseSpec }[]; config: FeatureConfig };
 const size = config.height * config.width;
@@ -14,12 +14,11 @@ const flush = (): void => {
 };
 for (const [index, { path, noise }] of items.entries()) {
   try {
-    const a = readWav(path);
-    const image = await extractFeatures(applyNoise(a.samples, noise), a.sampleRate, config);
+    const image = await fileFeatures(path, config, { noise });
     if (image.length !== size) throw new Error(`feature size ${image.length} ≠ ${size}`);
     batch.push({ index, image });
   } catch (e) {
-    batch.push({ index, error: (e as Error).message });
+    batch.push({ index, error: errorMessage(e) });   // names the file (WavError, FeatureError)
   }
   if (batch.length >= 32) flush();
 }

@@ -41,7 +41,8 @@ export function registerModel(name: string, make: (o: ModelOptions) => Module): 
  * @example createModel('lenet5', { inputSize: 64, numClasses: 10 })
  */
 export function createModel(name: string, o: ModelOptions = {}): Module {
-  const make = MODELS[name];
+  // own keys only: '__proto__' or 'constructor' are not models
+  const make = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
   if (!make) throw new Error(`unknown model '${name}' (known: ${modelNames().join(', ')})`);
   return make(o);
 }

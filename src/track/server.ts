@@ -3,11 +3,14 @@
  * over the store, server-sent events for live updates, uPlot for the charts, and
  * one small page (dashboard_page.ts) with no framework.
  *
- * Security: bound to 127.0.0.1 by default. Bound to any other address it needs
- * an access token: `?token=` on the first page load (it is then kept in an
- * HttpOnly cookie), or `Authorization: Bearer <token>`; every page, API call,
- * event stream, artifact and the stop action check it (401 otherwise). Artifact
- * paths are resolved inside the runs folder and anything that leaves it is refused.
+ * Security (docs/SECURITY.md): bound to 127.0.0.1 by default. Bound to any other
+ * address it needs an access token of at least 16 characters: `?token=` on the
+ * first page load (it is then kept in an HttpOnly cookie), or `Authorization:
+ * Bearer <token>`; every page, API call, event stream, artifact and the stop
+ * action check it (401 otherwise). On loopback, every request's Host (and a
+ * state-changing request's Origin) must name this machine (DNS rebinding: 421 /
+ * 403 otherwise). Artifact paths are resolved inside the runs folder and anything
+ * that leaves it is refused.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
@@ -28,15 +31,69 @@ export interface DashboardOptions {
   token?: string;
   /** How often the push loop looks for new rows (ms). */
   pollMs?: number;
+  /** Host names besides this machine's loopback names that requests may address (a reverse proxy's name). */
+  allowedHosts?: string[];
 }
 
-export interface Dashboard { url: string; token: string | null; server: Server; close(): Promise<void> }
+export interface Dashboard {
+  url: string; token: string | null; server: Server;
+  /** The runs folder could only be opened read-only (stop requests are refused). */
+  readonly: boolean;
+  close(): Promise<void>;
+}
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 const MIME: Record<string, string> = { '.png': 'image/png', '.json': 'application/json', '.html': 'text/html; charset=utf-8', '.md': 'text/markdown; charset=utf-8', '.csv': 'text/csv', '.safetensors': 'application/octet-stream' };
 
 /** True for 127.0.0.1, ::1 and localhost: the addresses that need no token. */
 export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || host.startsWith('127.');
+
+/** The shortest access token accepted (a generated one has 24 characters, 144 random bits). */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * Refuse a token that is easy to guess or breaks the headers it travels in: at least
+ * {@link MIN_TOKEN_LENGTH} printable ASCII characters without spaces, not one character repeated.
+ */
+export function checkToken(token: string): void {
+  const fix = 'leave --token out and one is generated';
+  if (token.length < MIN_TOKEN_LENGTH) throw new Error(`dashboard: the access token must have at least ${MIN_TOKEN_LENGTH} characters, got ${token.length}${token.length ? '' : ' (an empty token would turn the login off)'}; ${fix}`);
+  if (!/^[\x21-\x7e]+$/.test(token)) throw new Error(`dashboard: the access token must be printable ASCII without spaces (it travels in a URL, a cookie and a header); ${fix}`);
+  if (new Set(token).size < 5) throw new Error(`dashboard: the access token repeats too few characters (${new Set(token).size} different) to resist guessing; ${fix}`);
+}
+
+/** The host name of a Host header or URL authority, lowercased, without its port: 'localhost:6006' → 'localhost', '[::1]:80' → '::1'. */
+export function hostName(authority: string): string {
+  const a = authority.trim().toLowerCase();
+  if (a.startsWith('[')) return a.slice(1, a.indexOf(']') > 0 ? a.indexOf(']') : undefined);
+  const colon = a.lastIndexOf(':');
+  return colon >= 0 && a.indexOf(':') === colon ? a.slice(0, colon) : a;
+}
+
+/**
+ * Whether a request may be answered, by the names it addresses (DNS rebinding: a page of
+ * attacker.example whose name now points at 127.0.0.1 sends Host: attacker.example). Bound to
+ * loopback, Host must be a loopback name or one of `allowed`; a state-changing request's Origin,
+ * when sent, must be one too. Bound to another address the token guards every request, and an
+ * Origin must still be the Host's own (no cross-site writes). Returns why not, or null.
+ */
+export function refuseForeignHost(req: IncomingMessage, boundLoopback: boolean, allowed: ReadonlySet<string>): { code: number; error: string } | null {
+  const hostHeader = req.headers.host;
+  if (!hostHeader) return { code: 400, error: 'refused: the request has no Host header' };
+  const name = hostName(hostHeader);
+  const known = (n: string) => isLoopback(n) || allowed.has(n);
+  if (boundLoopback && !known(name)) {
+    return { code: 421, error: `refused: Host '${hostHeader}' is not a name of this dashboard (it serves ${['localhost', '127.0.0.1', '[::1]', ...allowed].join(', ')}; start it with --allowed-hosts NAME to add one)` };
+  }
+  const origin = req.headers.origin;
+  if (req.method !== 'GET' && req.method !== 'HEAD' && origin !== undefined) {
+    let originHost: string | null = null;
+    try { originHost = new URL(origin).host; } catch { /* 'null' or garbage */ }
+    const ok = originHost !== null && (boundLoopback ? known(hostName(originHost)) : hostName(originHost) === name);
+    if (!ok) return { code: 403, error: `refused: a ${req.method} from origin '${origin}' (only this dashboard's own page may change anything)` };
+  }
+  return null;
+}
 
 /**
  * Resolve an artifact path inside the runs folder; null when it would leave it
@@ -68,7 +125,9 @@ export function historyCsv(rows: HistoryRow[]): string {
 /** Start the dashboard; resolves once it listens. */
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const host = o.host ?? '127.0.0.1';
+  if (o.token !== undefined) checkToken(o.token);
   const token = isLoopback(host) ? (o.token ?? null) : (o.token ?? randomBytes(18).toString('base64url'));
+  const allowed = new Set((o.allowedHosts ?? []).map(hostName).filter(Boolean));
   const store = new Store(o.dir, { readonly: true });
   const root = resolve(o.dir);
   const uplot = uplotAssets();
@@ -86,7 +145,10 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   };
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
+    const foreign = refuseForeignHost(req, isLoopback(host), allowed);
+    if (foreign) return send(res, foreign.code, JSON.stringify({ error: foreign.error }));
+    let url: URL;
+    try { url = new URL(req.url ?? '/', 'http://x'); } catch { return send(res, 400, JSON.stringify({ error: 'bad request URL' })); }
     const auth = authorized(req, url);
     if (!auth) return send(res, 401, JSON.stringify({ error: 'unauthorized: this dashboard needs its access token (?token=… or Authorization: Bearer …)' }));
     if (auth === 'query') res.setHeader('set-cookie', `specnet_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
@@ -104,6 +166,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (m && m[2] === 'stop') {
         // the stop action changes state: only from our own page (a custom header a cross-site form cannot send)
         if (req.headers['x-specnet'] !== '1') return json(res, { error: 'missing X-Specnet header' }, 403);
+        if (store.readonly) return json(res, { error: 'the runs folder is read-only here: a stop cannot be requested' }, 409);
         const ok = store.requestStop(m[1]);
         return json(res, { ok, run: m[1] }, ok ? 200 : 409);
       }
@@ -113,14 +176,16 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (p === '/static/uplot.js') return send(res, 200, uplot.js, 'text/javascript');
     if (p === '/static/uplot.css') return send(res, 200, uplot.css, 'text/css');
     if (p === '/api/runs') return json(res, store.runs({ group: url.searchParams.get('group') ?? undefined }));
-    if (p === '/api/history') return json(res, store.history({ after: Number(url.searchParams.get('after') ?? 0) }));
+    const after = Number(url.searchParams.get('after') ?? 0);
+    if (!Number.isSafeInteger(after) || after < 0) return json(res, { error: `after should be a whole number ≥ 0, got '${url.searchParams.get('after')}'` }, 400);
+    if (p === '/api/history') return json(res, store.history({ after }));
     if (p === '/api/events') return events(req, res);
     if (m) {
       const run = store.run(m[1]);
       if (!run) return json(res, { error: `no run '${m[1]}'` }, 404);
       switch (m[2]) {
         case undefined: return json(res, run);
-        case 'history': return json(res, store.history({ run: run.id, after: Number(url.searchParams.get('after') ?? 0) }));
+        case 'history': return json(res, store.history({ run: run.id, after }));
         case 'system': return json(res, store.system(run.id));
         case 'artifacts': return json(res, store.artifacts(run.id));
         case 'export.csv': res.setHeader('content-disposition', `attachment; filename="${run.id}.csv"`); return send(res, 200, historyCsv(store.history({ run: run.id })), 'text/csv');
@@ -167,7 +232,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const addr = server.address() as AddressInfo;
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
-    url: `http://${shown}:${addr.port}/`, token, server,
+    url: `http://${shown}:${addr.port}/`, token, server, readonly: store.readonly,
     close: () => new Promise<void>((ok) => {
       clearInterval(poll);
       for (const c of clients) c.end();

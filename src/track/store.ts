@@ -11,7 +11,8 @@
  *   artifacts images, confusion matrices, checkpoints and reports of a run
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { errorMessage } from '../util/fs.js';
 import { join } from 'node:path';
 
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'crashed';
@@ -50,23 +51,83 @@ export const MIGRATIONS: string[] = [
 ];
 
 const now = () => Date.now() / 1000;
+
+/** What to do about an SQLite error, when there is something to do. */
+function hint(e: unknown): string {
+  const code = (e as { code?: string }).code ?? '';
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return '; the file is not a specnet runs database or is damaged: move it away, and specnet starts a new one';
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')) return '; check that the folder exists and that you may write to it, or give another --runs-dir';
+  return '';
+}
 const parse = <T>(s: string | null, fallback: T): T => (s ? JSON.parse(s) as T : fallback);
 
 interface RawRun { id: string; project: string; name: string; grp: string | null; tags: string; config: string; summary: string; status: string; created: number; updated: number; heartbeat: number; finished: number | null; pid: number; stop_requested: number }
+
+/** The runs database cannot be opened or used: names the file and says what to do. */
+export class StoreError extends Error {
+  constructor(message: string) { super(message); this.name = 'StoreError'; }
+}
+
+/**
+ * A database in a folder we may not write to. SQLite reads a WAL database read-only only while its
+ * -shm file exists (a writer is running); otherwise the file is complete, and is read whole into
+ * memory (marked as a rollback-journal database, which the in-memory copy needs): a snapshot.
+ */
+function openReadOnly(path: string): Database.Database {
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  try { db.pragma('user_version', { simple: true }); return db; } catch (e) {
+    db.close();
+    if ((e as { code?: string }).code !== 'SQLITE_READONLY_DIRECTORY' && !(e as { code?: string }).code?.startsWith('SQLITE_CANTOPEN')) throw e;
+  }
+  const bytes = readFileSync(path);
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) { bytes[18] = 1; bytes[19] = 1; }
+  return new Database(bytes, { readonly: true });
+}
 
 /** Open (and create or upgrade) the store of a runs folder. */
 export class Store {
   readonly db: Database.Database;
   readonly root: string;
+  readonly path: string;
+  /** Opened read-only (a runs folder without write access, e.g. a copy on a read-only share): stop requests are refused. */
+  readonly readonly: boolean;
+  /**
+   * `readonly: true` (the dashboard): opens with write access when the folder allows it (stop
+   * requests write), else read-only, and then never turns on WAL or migrates. The writer
+   * (`readonly` unset: the tracker) creates the folder and the database and upgrades its schema.
+   */
   constructor(root: string, o: { readonly?: boolean } = {}) {
-    mkdirSync(root, { recursive: true });
     this.root = root;
-    this.db = new Database(join(root, 'specnet.db'), { timeout: 10_000 });
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    if (!o.readonly) this.migrate();
-    else if (this.version() < MIGRATIONS.length) this.migrate();
+    this.path = join(root, 'specnet.db');
+    const fail = (e: unknown, doing: string): never => {
+      throw new StoreError(`${this.path}: cannot ${doing} the runs database (${errorMessage(e)})${hint(e)}`);
+    };
+    let db: Database.Database | null = null, readonly = false;
+    try {
+      mkdirSync(root, { recursive: true });
+      db = new Database(this.path, { timeout: 10_000 });
+      db.pragma('journal_mode = WAL');
+    } catch (e) {
+      db?.close();
+      if (!o.readonly || !existsSync(this.path)) fail(e, 'open');
+      // no write access: read what is there, as it is
+      readonly = true;
+      try { db = openReadOnly(this.path); } catch (e2) { fail(e2, 'read'); }
+    }
+    this.db = db!;
+    this.readonly = readonly;
+    try {
+      if (!readonly) this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      const v = this.version();
+      if (readonly) {
+        if (v === 0 || v > MIGRATIONS.length) throw new Error(v === 0 ? 'not a specnet runs database (schema version 0)' : `schema version ${v} is newer than this specnet (${MIGRATIONS.length}); upgrade specnet`);
+      } else if (!o.readonly || v < MIGRATIONS.length) this.migrate();
+    } catch (e) {
+      this.db.close();
+      if (e instanceof StoreError) throw e;
+      fail(e, readonly ? 'read' : 'use');
+    }
   }
 
   version(): number { return this.db.pragma('user_version', { simple: true }) as number; }
@@ -75,7 +136,7 @@ export class Store {
   migrate(): void {
     this.db.transaction(() => {
       const v = this.version();
-      if (v > MIGRATIONS.length) throw new Error(`${join(this.root, 'specnet.db')}: schema version ${v} is newer than this specnet (${MIGRATIONS.length}); upgrade specnet`);
+      if (v > MIGRATIONS.length) throw new StoreError(`${this.path}: schema version ${v} is newer than this specnet (${MIGRATIONS.length}); upgrade specnet`);
       for (let i = v; i < MIGRATIONS.length; i++) this.db.exec(MIGRATIONS[i]);
       this.db.pragma(`user_version = ${MIGRATIONS.length}`);
     }).immediate();
@@ -123,6 +184,7 @@ export class Store {
   }
 
   requestStop(run: string): boolean {
+    if (this.readonly) throw new StoreError(`${this.path}: the runs folder is read-only here, so a stop cannot be requested`);
     return this.db.prepare("UPDATE runs SET stop_requested = 1, updated = ? WHERE id = ? AND status = 'running'").run(now(), run).changes === 1;
   }
 

@@ -47,6 +47,19 @@ export async function prepareData(root: string, o: PrepareOptions): Promise<Prep
   };
 }
 
+/**
+ * The files an experiment could not use, in words: how many were outside the layout and how many
+ * failed (each failed file with its reason, the first `max`); null when there are none.
+ */
+export function describeUnusable(skipped: readonly { path: string; reason: string }[], failed: readonly { path: string; reason: string }[], max = 10): string | null {
+  if (!skipped.length && !failed.length) return null;
+  const lines = [`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} outside the layout${skipped.length ? ` (first: ${skipped[0].path}: ${skipped[0].reason})` : ''}` +
+    ` and ${failed.length} that could not be used${failed.length ? ':' : ''}`];
+  for (const f of failed.slice(0, max)) lines.push(`  ${f.reason.startsWith(f.path) ? f.reason : `${f.path}: ${f.reason}`}`);
+  if (failed.length > max) lines.push(`  … and ${failed.length - max} more`);
+  return lines.join('\n');
+}
+
 /** A picker of the images of some recordings out of an extracted set (recordings that failed to decode are left out). */
 export function imagesOf(set: FeatureSet): (recs: Recording[]) => ImageData {
   const size = set.height * set.width;

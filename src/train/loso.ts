@@ -12,7 +12,7 @@ import { extractAll } from '../data/features.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { init } from '../track/tracker.js';
 import type { FeatureConfig } from '../audio/features.js';
-import { imagesOf } from './experiment.js';
+import { describeUnusable, imagesOf } from './experiment.js';
 import { describeNoise, noisyCopies, recordingKey, type NoiseOptions } from '../augment/noise.js';
 import { featuresFor, noiseFor, matrixSpecs, runTrainConfig, trackedConfig, type MatrixRun } from './matrix.js';
 import { meanProbabilityReport } from './metrics.js';
@@ -45,6 +45,8 @@ export interface LosoOptions {
   track?: { dir: string; group: string } | null;
   callbacks?: TrainCallbacks;
   onFeatures?(filter: string, done: number, total: number): void;
+  /** Told, in words, of the files that could not be used (skipped, or failed to decode), when there are any. */
+  onUnusable?(message: string): void;
   onRunStart?(speaker: string, run: string, index: number, total: number): void;
   onRunEnd?(speaker: string, run: Omit<MatrixRun, 'result'> & { result: LosoFoldResult }, index: number, total: number): void;
 }
@@ -158,6 +160,7 @@ export async function runLoso(c: SpecnetConfig, o: LosoOptions): Promise<LosoRes
     if (!pickers.has(key)) {
       const set = await extractAll(all, features, { cacheDir: join(o.out, 'cache'), onProgress: (d, t) => o.onFeatures?.(filter, d, t) });
       pickers.set(key, imagesOf(set));
+      if (pickers.size === 1) { const u = describeUnusable(ds.skipped, set.failed); if (u) o.onUnusable?.(u); }
     }
     return pickers.get(key)!;
   };

@@ -6,7 +6,7 @@ import type { FeatureConfig } from '../audio/features.js';
 import type { SpecnetConfig } from '../config.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { init } from '../track/tracker.js';
-import { prepareData, type PreparedData } from './experiment.js';
+import { describeUnusable, prepareData, type PreparedData } from './experiment.js';
 import type { NoiseOptions } from '../augment/noise.js';
 import { matrixReport, matrixReportHtml, type MatrixRun } from './report.js';
 import { DEFAULT_TRAIN, train, type TrainCallbacks, type TrainConfig, type TrainResult } from './trainer.js';
@@ -24,6 +24,8 @@ export interface MatrixOptions {
   onRunEnd?(run: MatrixRun, index: number, total: number): void;
   callbacks?: TrainCallbacks;
   onFeatures?(filter: string, done: number, total: number): void;
+  /** Told once, in words, of the dataset's files that could not be used (skipped, or failed to decode), when there are any. */
+  onUnusable?(message: string): void;
   /** Track each run in the store under `dir` (specnet's tracker), grouped as `group`; null: no tracking. */
   track?: { dir: string; group: string } | null;
 }
@@ -108,6 +110,8 @@ export async function runMatrix(c: SpecnetConfig, o: MatrixOptions): Promise<Mat
   const prepared = new Map<string, PreparedData>();
   for (const filter of ['none', 'bilateral'] as const) prepared.set(filter, await prepareFromConfig(c, o.data, filter, cacheDir, (d, t) => o.onFeatures?.(filter, d, t)));
   const first = prepared.get('none')!;
+  const unusable = describeUnusable(first.skipped, first.failed);
+  if (unusable) o.onUnusable?.(unusable);
 
   const runs: (MatrixRun | undefined)[] = new Array(specs.length);
   let stopped = false, next = 0;

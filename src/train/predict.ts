@@ -1,5 +1,4 @@
-import { DEFAULT_FEATURES, extractFeatures, normalizeBySpeaker, type FeatureConfig } from '../audio/features.js';
-import { readWav } from '../audio/wav.js';
+import { DEFAULT_FEATURES, fileFeatures, normalizeBySpeaker, type FeatureConfig } from '../audio/features.js';
 import { scanDataset } from '../data/audio_datasets.js';
 import { extractAll } from '../data/features.js';
 import { createModel, type ModelOptions } from '../models/registry.js';
@@ -25,12 +24,18 @@ export function loadTrainedModel(path: string): LoadedModel {
   const features = meta.features as FeatureConfig | undefined;
   const classes = meta.classes as string[] | undefined;
   if (!features || !classes) throw new CheckpointError(`${path}: the checkpoint has no preprocessing settings or class names (not made by specnet train)`);
-  const model = createModel(meta.model, meta.modelOptions as ModelOptions);
+  const full = { ...DEFAULT_FEATURES, ...features };
+  const o = (meta.modelOptions ?? {}) as ModelOptions;
+  // what the model was built for must be what the preprocessing makes
+  if (o.numClasses !== undefined && o.numClasses !== classes.length) throw new CheckpointError(`${path}: checkpoint metadata: modelOptions.numClasses is ${o.numClasses}, but it names ${classes.length} classes`);
+  const size = typeof o.inputSize === 'number' ? [o.inputSize, o.inputSize] : o.inputSize;
+  if (size && (size[0] !== full.height || size[1] !== full.width)) throw new CheckpointError(`${path}: checkpoint metadata: modelOptions.inputSize is [${size.join(', ')}], but features make ${full.height}×${full.width} images`);
+  const model = createModel(meta.model, o);
   loadCheckpoint(path, model, meta.model);
   model.eval();
   // settings added since the checkpoint was written take their defaults (each new one is off by default)
   const config = meta.config as { adaptBatchNorm?: boolean; adaptWarp?: boolean } | undefined;
-  return { model, features: { ...DEFAULT_FEATURES, ...features }, classes, name: meta.model, adaptBatchNorm: config?.adaptBatchNorm === true, adaptWarp: config?.adaptWarp === true };
+  return { model, features: full, classes, name: meta.model, adaptBatchNorm: config?.adaptBatchNorm === true, adaptWarp: config?.adaptWarp === true };
 }
 
 export interface Prediction { file: string; label: string; index: number; probabilities: Record<string, number> }
@@ -46,8 +51,7 @@ export async function predictFiles(m: LoadedModel, files: string[]): Promise<Pre
   const { height, width } = m.features;
   const images = new Float32Array(files.length * height * width);
   for (const [i, file] of files.entries()) {
-    const a = readWav(file);
-    images.set(await extractFeatures(a.samples, a.sampleRate, m.features), i * height * width);
+    images.set(await fileFeatures(file, m.features), i * height * width);
   }
   if (m.features.speakerNorm) normalizeBySpeaker(images, height, width, files.map(() => 'speaker'));
   const x = adaptToSpeaker(m.model, images, height, width, m).images;

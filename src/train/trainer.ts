@@ -126,6 +126,16 @@ function logFilters(run: Run, model: Module, image: Float32Array, h: number, w: 
   run.logImage('filters/feature-maps', encodePng(featureMapPanels(conv, image, h, w).slice(0, n), { scale: 1, gap: 4 }), { caption: 'their responses to the first training image' });
 }
 
+/**
+ * What a diverged run says: where the loss went, what the last good checkpoint is (if any epoch
+ * finished), and what to try. The data cannot be at fault with a non-finite value: every image is
+ * checked finite when its features are made (audio/features.ts).
+ */
+function divergedMessage(what: string, lr: number, last: string): string {
+  return `${what} (learning rate ${lr}); training stopped, ${existsSync(last) ? `the last good checkpoint is ${last}` : 'and no epoch finished, so there is no checkpoint'}. ` +
+    'Try a lower learning rate (--lr, or train.lr in the config) or gradient clipping (--set train.clipNorm=1).';
+}
+
 /** A NaN or exploding loss: the run stops with this message and the last good checkpoint stays. */
 export class DivergedError extends Error {}
 
@@ -255,6 +265,10 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
   for (const [name, d] of Object.entries({ train: data.train, validation: data.validation, ...(data.test ? { test: data.test } : {}) })) {
     if (d.images.length !== d.labels.length * h * w) throw new RangeError(`train: the ${name} split has ${d.images.length} values for ${d.labels.length} images of ${h}×${w}`);
     if (d.labels.length === 0) throw new RangeError(`train: the ${name} split is empty`);
+    const bad = d.images.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new RangeError(`train: image ${Math.floor(bad / (h * w))} of the ${name} split holds ${d.images[bad]}; images must be finite`);
+    const badLabel = d.labels.findIndex((v) => !(v >= 0 && v < numClasses));
+    if (badLabel >= 0) throw new RangeError(`train: label ${badLabel} of the ${name} split is ${d.labels[badLabel]}, outside the ${numClasses} classes`);
   }
   mkdirSync(o.outDir, { recursive: true });
   const paths = { last: join(o.outDir, 'last.safetensors'), best: join(o.outDir, 'best.safetensors') };
@@ -276,7 +290,10 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
   }, opt);
   let partial: Partial | null = null;
 
-  if (o.resume && existsSync(paths.last)) {
+  if (o.resume && !existsSync(paths.last)) {
+    throw new Error(`--resume: there is no checkpoint to resume from (${paths.last} does not exist); is --out right? Without --resume the run starts from scratch`);
+  }
+  if (o.resume) {
     const meta = loadCheckpoint(paths.last, model, c.model, opt) as unknown as { epoch: number; step: number; history: EpochRecord[]; bestEpoch: number; bestValMacroF1: number; scheduleStep: number; rng: { augment: number[]; default: number[] }; partial: Partial | null };
     startEpoch = meta.epoch + 1; step = meta.step; history = meta.history; bestEpoch = meta.bestEpoch; bestF1 = meta.bestValMacroF1;
     partial = meta.partial;
@@ -315,7 +332,7 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
       const l = loss.item();
       if (!Number.isFinite(l) || l > 1e4) {
         status = 'diverged';
-        message = `the loss became ${l} at epoch ${epoch}, batch ${b + 1} (lr ${opt.lr}); stopped, the last good checkpoint is ${existsSync(paths.last) ? paths.last : 'none (no epoch finished)'}. Try a lower --lr or --clip-norm.`;
+        message = divergedMessage(`the training loss became ${l} at epoch ${epoch}, batch ${b + 1}`, opt.lr, paths.last);
         break;
       }
       const p = logits.argmax(1).toArray();
@@ -346,6 +363,12 @@ async function trainLoop(config: TrainConfig, data: TrainData, o: TrainOptions):
       epoch, trainLoss: lossSum / count, trainAccuracy: correct / count, valLoss: val.loss, valAccuracy: val.accuracy,
       valMacroF1: val.macroF1, lr: opt.lr, seconds, imagesPerSecond: count / seconds,
     };
+    if (!Number.isFinite(val.loss)) {
+      // the weights blew up without a non-finite training loss (a huge learning rate): this epoch's model is no model
+      status = 'diverged';
+      message = divergedMessage(`the validation loss became ${val.loss} after epoch ${epoch}`, opt.lr, paths.last);
+      break;
+    }
     history.push(rec);
     run?.log({ epoch, train_loss: rec.trainLoss, train_accuracy: rec.trainAccuracy, val_loss: rec.valLoss, val_accuracy: rec.valAccuracy, val_macro_f1: rec.valMacroF1, epoch_seconds: seconds, images_per_second: rec.imagesPerSecond }, step);
     if (val.macroF1 > bestF1) { bestF1 = val.macroF1; bestEpoch = epoch; save(paths.best, epoch); }

@@ -33,27 +33,38 @@ function roundHalfEven(v: number): number {
  * @example bilateralFilter(img, 64, 64, { d: 9, sigmaColor: 0.1, sigmaSpace: 5 })
  */
 export function bilateralFilter(src: Float32Array, h: number, w: number, o: BilateralOptions): Float32Array {
-  if (src.length !== h * w) throw new RangeError(`bilateralFilter: ${src.length} values do not fill a ${h}×${w} image`);
+  checkArgs(src, h, w, o);
   const B = getBackend();
   return B.bilateralFilter ? B.bilateralFilter(src, h, w, o.d, o.sigmaColor, o.sigmaSpace) : bilateralFilterReference(src, h, w, o);
 }
 
 /** The bilateral filter in plain TypeScript, written to be read (and the oracle of the native kernel). */
+/** The limits both kernels keep: the neighbourhood's size bounds the work and the memory of its tables. */
+export const BILATERAL_LIMITS = { maxDiameter: 255, maxSigmaSpace: 100 };
+
+function checkArgs(src: Float32Array, h: number, w: number, o: BilateralOptions): void {
+  if (!(Number.isInteger(h) && Number.isInteger(w) && h >= 1 && w >= 1) || src.length !== h * w) throw new RangeError(`bilateralFilter: ${src.length} values do not fill a ${h}×${w} image`);
+  if (!Number.isInteger(o.d) || o.d > BILATERAL_LIMITS.maxDiameter) throw new RangeError(`bilateralFilter: diameter d = ${o.d} should be a whole number ≤ ${BILATERAL_LIMITS.maxDiameter}`);
+  if (!(o.sigmaSpace < BILATERAL_LIMITS.maxSigmaSpace) || Number.isNaN(o.sigmaColor)) throw new RangeError(`bilateralFilter: sigmaSpace ${o.sigmaSpace} should be below ${BILATERAL_LIMITS.maxSigmaSpace} pixels and sigmaColor ${o.sigmaColor} a number`);
+}
+
 export function bilateralFilterReference(src: Float32Array, h: number, w: number, o: BilateralOptions): Float32Array {
-  if (src.length !== h * w) throw new RangeError(`bilateralFilter: ${src.length} values do not fill a ${h}×${w} image`);
+  checkArgs(src, h, w, o);
   const sigmaColor = o.sigmaColor > 0 ? o.sigmaColor : 1;
   const sigmaSpace = o.sigmaSpace > 0 ? o.sigmaSpace : 1;
   const colorCoeff = -0.5 / (sigmaColor * sigmaColor);
   const spaceCoeff = -0.5 / (sigmaSpace * sigmaSpace);
   const radius = Math.max(o.d <= 0 ? roundHalfEven(sigmaSpace * 1.5) : Math.floor(o.d / 2), 1);
 
+  // the value range over the finite pixels (NaN and ±Inf are not values to scale the table by)
   let min = Infinity, max = -Infinity;
-  for (let i = 0; i < src.length; i++) { if (src[i] < min) min = src[i]; if (src[i] > max) max = src[i]; }
-  if (Math.abs(min - max) < 1.1920929e-7) return src.slice();
+  for (let i = 0; i < src.length; i++) if (Number.isFinite(src[i])) { if (src[i] < min) min = src[i]; if (src[i] > max) max = src[i]; }
+  if (!(max >= min) || Math.abs(min - max) < 1.1920929e-7) return src.slice();
 
   // range weights: exp(-(Δ)²/(2σc²)) tabulated at 4096 bins over [0, max - min]
   const bins = 1 << 12;
-  const scaleIndex = Math.fround(bins / Math.fround(max - min));
+  let scaleIndex = Math.fround(bins / Math.fround(max - min));
+  if (!Number.isFinite(scaleIndex)) scaleIndex = 0;   // max - min overflowed float32: every difference falls in bin 0
   const lut = new Float32Array(bins + 2);
   let last = 1;
   for (let i = 0; i < bins + 2; i++) {
@@ -89,6 +100,8 @@ export function bilateralFilterReference(src: Float32Array, h: number, w: number
       for (let k = 0; k < K; k++) {
         const v = padded[c + ofs[k]];
         let alpha = Math.abs(v - v0) * scaleIndex;
+        // NaN, ±Inf or a value past the table (non-finite pixels) take the last bin, as the native kernel does
+        alpha = alpha < bins ? alpha : bins;
         const idx = Math.floor(alpha);
         alpha -= idx;
         const wt = sw[k] * (lut[idx] + alpha * (lut[idx + 1] - lut[idx]));

@@ -69,7 +69,7 @@ test('bad files get one clear error naming the file', () => {
   adpcm.toIMAADPCM();
   writeFileSync(join(dir, 'adpcm.wav'), adpcm.toBuffer());
   assert.throws(() => readWav(join(dir, 'adpcm.wav')), /adpcm.wav: unsupported encoding/);
-  assert.throws(() => readWav(join(dir, 'missing.wav')), /missing.wav: cannot read \(ENOENT\)/);
+  assert.throws(() => readWav(join(dir, 'missing.wav')), /missing.wav: cannot read the WAV \(no such file\)/);
 });
 
 test('resampling keeps a tone, removes what is above the new Nyquist frequency, and repeats exactly', async () => {

@@ -52,7 +52,7 @@ test('bad files get one clear error naming the file', () => {
   assert.throws(() => readIdx(join(dir, 'head.idx')), /head\.idx: truncated header/);
   writeFileSync(join(dir, 'bad.gz'), Buffer.from([0x1f, 0x8b, 1, 2, 3]));
   assert.throws(() => readIdx(join(dir, 'bad.gz')), /bad\.gz: corrupt gzip data/);
-  assert.throws(() => readIdx(join(dir, 'missing.idx')), /missing\.idx: cannot read \(ENOENT\)/);
+  assert.throws(() => readIdx(join(dir, 'missing.idx')), /missing\.idx: cannot read the IDX \(no such file\)/);
   writeFileSync(join(dir, 'lb3'), idx(0x08, [3], [1, 2, 3]));
   writeFileSync(join(dir, 'im2'), idx(0x08, [2, 1, 1], [1, 2]));
   assert.throws(() => loadIdxImages(join(dir, 'im2'), join(dir, 'lb3')), /lb3: 3 labels for 2 images/);

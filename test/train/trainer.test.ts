@@ -68,7 +68,7 @@ test('a diverging loss stops the run with a clear message and keeps the last goo
   const out = mkdtempSync(join(tmpdir(), 'specnet-train-nan-'));
   const r = await train({ ...cfg, optimizer: 'sgd', momentum: 0, lr: 1e6, schedule: 'none' }, data, { outDir: out });
   assert.equal(r.status, 'diverged');
-  assert.match(r.message!, /the loss became (NaN|Infinity|[0-9.e+]+) at epoch \d+, batch \d+ \(lr 1000000\); stopped/);
+  assert.match(r.message!, /the training loss became (NaN|Infinity|[0-9.e+]+) at epoch \d+, batch \d+ \(learning rate 1000000\); training stopped/);
   await assert.rejects(() => train({ ...cfg, model: 'resnet9000' }, data, { outDir: out }), /unknown model 'resnet9000'/);
   await assert.rejects(() => train(cfg, { ...data, validation: { images: new Float32Array(0), labels: new Int32Array(0) } }, { outDir: out }), /the validation split is empty/);
 });
