@@ -143,7 +143,11 @@ export function parseOverrides(pairs: string[]): ConfigInput {
   for (const p of pairs) {
     const eq = p.indexOf('=');
     if (eq <= 0) throw new ConfigError(`--set ${p}: expected key.path=value`);
-    acc = merge(acc, setting(p.slice(0, eq), parseYaml(p.slice(eq + 1))));
+    let value: unknown;
+    try { value = parseYaml(p.slice(eq + 1)); } catch (e) {
+      throw new ConfigError(`--set ${p}: the value is not valid YAML (${errorMessage(e).split('\n')[0]})`);
+    }
+    acc = merge(acc, setting(p.slice(0, eq), value));
   }
   return validate(acc, '--set');
 }

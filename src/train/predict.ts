@@ -6,6 +6,7 @@ import type { Module } from '../nn/module.js';
 import { tensor } from '../tensor/create.js';
 import { loadCheckpoint, readCheckpointMeta } from './checkpoint.js';
 import { CheckpointError } from './safetensors.js';
+import { errorMessage } from '../util/fs.js';
 import { adaptToSpeaker } from './adapt.js';
 import { evaluate } from './trainer.js';
 import { argmaxRows, type ClassificationReport } from './metrics.js';
@@ -30,7 +31,10 @@ export function loadTrainedModel(path: string): LoadedModel {
   if (o.numClasses !== undefined && o.numClasses !== classes.length) throw new CheckpointError(`${path}: checkpoint metadata: modelOptions.numClasses is ${o.numClasses}, but it names ${classes.length} classes`);
   const size = typeof o.inputSize === 'number' ? [o.inputSize, o.inputSize] : o.inputSize;
   if (size && (size[0] !== full.height || size[1] !== full.width)) throw new CheckpointError(`${path}: checkpoint metadata: modelOptions.inputSize is [${size.join(', ')}], but features make ${full.height}×${full.width} images`);
-  const model = createModel(meta.model, o);
+  let model: Module;
+  try { model = createModel(meta.model, o); } catch (e) {
+    throw new CheckpointError(`${path}: checkpoint metadata: modelOptions ${JSON.stringify(o)} do not build a ${meta.model} (${errorMessage(e)})`);
+  }
   loadCheckpoint(path, model, meta.model);
   model.eval();
   // settings added since the checkpoint was written take their defaults (each new one is off by default)

@@ -83,7 +83,7 @@ function parseHeader(json: Buffer, dataLength: number, source: string): Header {
       continue;
     }
     const e = (typeof raw === 'object' && raw !== null ? raw : {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (e.dtype !== 'F32') throw new CheckpointError(`${source}: tensor '${name}' has dtype ${JSON.stringify(e.dtype)}; only F32 is supported`);
+    if (e.dtype !== 'F32') throw new CheckpointError(`${source}: tensor '${name}' has ${e.dtype === undefined ? 'no dtype' : `dtype ${JSON.stringify(e.dtype)}`}; only F32 is supported`);
     const shape = e.shape, off = e.data_offsets;
     if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new CheckpointError(`${source}: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
     if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0) || off[1] < off[0]) {

@@ -43,7 +43,8 @@ interface Addon {
   adagradStep(p: Float32Array, g: Float32Array, sum: Float32Array, lr: number, eps: number, wd: number, lrDecay: number, step: number): void;
 }
 
-export const ADDON_PATH = fileURLToPath(new URL('../../../../native/build/Release/specnet_native.node', import.meta.url));
+/** The built addon; SPECNET_NATIVE_ADDON names another build (scripts/asan.sh's AddressSanitizer build). */
+export const ADDON_PATH = process.env.SPECNET_NATIVE_ADDON || fileURLToPath(new URL('../../../../native/build/Release/specnet_native.node', import.meta.url));
 
 /** Physical cores (hyper-threads share a core's vector units, so oneDNN gains nothing from them). */
 export function physicalCores(): number {
