@@ -46,7 +46,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 const MIME: Record<string, string> = { '.png': 'image/png', '.json': 'application/json', '.html': 'text/html; charset=utf-8', '.md': 'text/markdown; charset=utf-8', '.csv': 'text/csv', '.safetensors': 'application/octet-stream' };
 
 /** True for 127.0.0.1, ::1 and localhost: the addresses that need no token. */
-export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || host.startsWith('127.');
+export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host);   // not '127.0.0.1.attacker.example'
 
 /** The shortest access token accepted (a generated one has 24 characters, 144 random bits). */
 export const MIN_TOKEN_LENGTH = 16;
@@ -162,6 +162,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const route = (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const p = url.pathname;
     const m = /^\/api\/runs\/([\w-]+)(?:\/(history|system|artifacts|stop|export\.csv|export\.json))?$/.exec(p);
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') return json(res, { error: `method ${req.method} is not allowed` }, 405);
     if (req.method === 'POST') {
       if (m && m[2] === 'stop') {
         // the stop action changes state: only from our own page (a custom header a cross-site form cannot send)
@@ -179,7 +180,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const after = Number(url.searchParams.get('after') ?? 0);
     if (!Number.isSafeInteger(after) || after < 0) return json(res, { error: `after should be a whole number ≥ 0, got '${url.searchParams.get('after')}'` }, 400);
     if (p === '/api/history') return json(res, store.history({ after }));
-    if (p === '/api/events') return events(req, res);
+    if (p === '/api/events') return req.method === 'GET' ? events(req, res) : json(res, { error: 'the event stream is read with GET' }, 405);
     if (m) {
       const run = store.run(m[1]);
       if (!run) return json(res, { error: `no run '${m[1]}'` }, 404);

@@ -11,9 +11,9 @@
  *   artifacts images, confusion matrices, checkpoints and reports of a run
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { errorMessage } from '../util/fs.js';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'crashed';
 
@@ -51,6 +51,15 @@ export const MIGRATIONS: string[] = [
 ];
 
 const now = () => Date.now() / 1000;
+
+/** Whether this process may write the database file (and its folder, where SQLite keeps its -wal and -shm files). */
+function writable(path: string): boolean {
+  try {
+    accessSync(dirname(path), constants.W_OK);
+    if (existsSync(path)) accessSync(path, constants.W_OK);
+    return true;
+  } catch { return false; }
+}
 
 /** What to do about an SQLite error, when there is something to do. */
 function hint(e: unknown): string {
@@ -106,6 +115,8 @@ export class Store {
     try {
       mkdirSync(root, { recursive: true });
       db = new Database(this.path, { timeout: 10_000 });
+      // SQLite opens a file it may not write read-only without a word: say so, or read it as such
+      if (!writable(this.path)) throw Object.assign(new Error('attempt to write a readonly database (no write permission)'), { code: 'SQLITE_READONLY' });
       db.pragma('journal_mode = WAL');
     } catch (e) {
       db?.close();

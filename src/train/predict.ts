@@ -66,7 +66,7 @@ export async function predictFiles(m: LoadedModel, files: string[]): Promise<Pre
 }
 
 /** Evaluate a checkpoint on every recording of a dataset folder (or only some speakers). */
-export async function evaluateDataset(m: LoadedModel, root: string, o: { speakers?: string[]; cacheDir?: string } = {}): Promise<ClassificationReport & { loss: number; count: number; failed: number }> {
+export async function evaluateDataset(m: LoadedModel, root: string, o: { speakers?: string[]; cacheDir?: string } = {}): Promise<ClassificationReport & { loss: number; count: number; failed: number; failedFiles: { path: string; reason: string }[] }> {
   const ds = scanDataset(root);
   if (ds.classes.length !== m.classes.length) throw new CheckpointError(`${root}: ${ds.classes.length} classes, but the checkpoint was trained on ${m.classes.length}`);
   const recs = o.speakers ? ds.recordings.filter((r) => o.speakers!.includes(r.speaker)) : ds.recordings;
@@ -75,5 +75,5 @@ export async function evaluateDataset(m: LoadedModel, root: string, o: { speaker
   const d = { images: set.images, labels: set.labels, groups: set.kept.map((r) => r.speaker) };
   const { predictions: _p, probabilities: _q, ...r } = evaluate(m.model, d, m.features.height, m.features.width, m.classes.length, { adaptBatchNorm: m.adaptBatchNorm, adaptWarp: m.adaptWarp });
   void _p; void _q;
-  return { ...r, count: set.labels.length, failed: set.failed.length };
+  return { ...r, count: set.labels.length, failed: set.failed.length, failedFiles: set.failed };
 }
