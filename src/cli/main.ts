@@ -10,7 +10,6 @@ import { showSpectrograms } from '../audio/show.js';
 import { SYNTH_DEFAULTS, SYNTH_ENGINES, synthesizeCorpus, type SynthEngine } from '../data/synth.js';
 import { onInterrupt, Progress } from '../util/progress.js';
 import { errorMessage } from '../util/fs.js';
-import { readWav } from '../audio/wav.js';
 import { setBackend, getBackend } from '../backend/index.js';
 import { modelNames } from '../models/registry.js';
 import { SPECAUGMENT_POLICIES } from '../augment/specaugment.js';
@@ -371,13 +370,9 @@ program.command('predict')
       console.error(`specnet predict: warning: this checkpoint ${how}, and the ${files.length} file(s) given are taken as one speaker's; ` +
         `with fewer than ${SPEAKER_MIN_FILES} recordings of the speaker it is much less accurate${m.features.speakerNorm ? ' (FSDD george: 38% with 1 file, 84% with 5; docs/EXPERIMENTS.md)' : ''}`);
     }
-    // a file that cannot be read is named and left out; the others are still predicted (exit code 1)
-    const good = files.filter((f) => {
-      try { readWav(f); return true; } catch (e) { console.error(`specnet predict: ${errorMessage(e)}`); return false; }
-    });
-    if (good.length < files.length) process.exitCode = 1;
-    if (!good.length) return;
-    for (const p of await predictFiles(m, good)) {
+    // a file that cannot be used is named and left out; the others are still predicted (exit code 1)
+    const predictions = await predictFiles(m, files, { onUnusable: (_f, message) => { console.error(`specnet predict: ${message}`); process.exitCode = 1; } });
+    for (const p of predictions) {
       if (o.json) { process.stdout.write(JSON.stringify(p) + '\n'); continue; }
       const top = Object.entries(p.probabilities).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([c, v]) => `${c} ${(100 * v).toFixed(1)}%`).join(', ');
       console.log(`${p.file}: ${p.label}   (${top})`);

@@ -50,13 +50,22 @@ export interface Prediction { file: string; label: string; index: number; probab
  * several recordings of the speaker (with one file, its own band means are subtracted). One
  * trained with train.adaptBatchNorm likewise adapts its batch norm to the files of one call,
  * and one trained with train.adaptWarp chooses one frequency warp for them.
+ * A file that cannot be used throws (its message names it), or with `onUnusable` is reported there and left out.
  */
-export async function predictFiles(m: LoadedModel, files: string[]): Promise<Prediction[]> {
+export async function predictFiles(m: LoadedModel, paths: string[], o: { onUnusable?: (file: string, message: string) => void } = {}): Promise<Prediction[]> {
   const { height, width } = m.features;
-  const images = new Float32Array(files.length * height * width);
-  for (const [i, file] of files.entries()) {
-    images.set(await fileFeatures(file, m.features), i * height * width);
+  // with onUnusable, a file that cannot be read is reported there and left out; without it, it throws
+  const done: { file: string; image: Float32Array }[] = [];
+  for (const file of paths) {
+    try { done.push({ file, image: await fileFeatures(file, m.features) }); } catch (e) {
+      if (!o.onUnusable) throw e;
+      o.onUnusable(file, errorMessage(e));
+    }
   }
+  if (!done.length) return [];
+  const files = done.map((d) => d.file);
+  const images = new Float32Array(files.length * height * width);
+  done.forEach((d, i) => images.set(d.image, i * height * width));
   if (m.features.speakerNorm) normalizeBySpeaker(images, height, width, files.map(() => 'speaker'));
   const x = adaptToSpeaker(m.model, images, height, width, m).images;
   const k = m.classes.length;

@@ -13,7 +13,7 @@ import { fileFeatures, DEFAULT_FEATURES, FeatureError } from '../../src/audio/fe
 import { parseIdx, readIdx, loadIdxImages, IdxError } from '../../src/data/idx.js';
 import { readCheckpointMeta, loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
 import { encodeSafetensors, loadSafetensors, CheckpointError } from '../../src/train/safetensors.js';
-import { loadTrainedModel } from '../../src/train/predict.js';
+import { loadTrainedModel, predictFiles } from '../../src/train/predict.js';
 import { createModel } from '../../src/models/registry.js';
 import { LeNet5 } from '../../src/models/index.js';
 import { parseOverrides, ConfigError } from '../../src/config.js';
@@ -195,4 +195,19 @@ test('a runs database that is not one is named with its path and what to do', ()
 test('fileFeatures names the file for a failure inside the pipeline (a rate the resampler cannot reach)', async () => {
   const p = wavFile('r768k.wav', tone(8000), 768_000, '16');
   await assert.rejects(fileFeatures(p, { ...DEFAULT_FEATURES, sampleRate: 1000 }), (e: Error) => e instanceof FeatureError && e.message.startsWith(`${p}: cannot resample 768000 Hz to 1000 Hz`));
+});
+
+test('predictFiles reports an unusable file and predicts the others (or throws, naming it, without onUnusable)', async () => {
+  const ckpt = checkpointWith('predict.safetensors', () => {});
+  const m = loadTrainedModel(ckpt);
+  const good = wavFile('good.wav', tone(), 8000, '16');
+  const bad = tone(); bad[7] = NaN;
+  const nan = wavFile('bad.wav', bad);
+  const reported: string[] = [];
+  const p = await predictFiles(m, [good, nan, '/dev/zero'], { onUnusable: (f, message) => reported.push(`${f} | ${message}`) });
+  assert.deepEqual(p.map((x) => x.file), [good]);
+  assert.equal(reported.length, 2);
+  assert.match(reported[0], /bad\.wav \| .*bad\.wav: sample 7 .* is NaN/);
+  assert.match(reported[1], /\/dev\/zero: a character device/);
+  await assert.rejects(predictFiles(m, [good, nan]), /bad\.wav: sample 7/);
 });
