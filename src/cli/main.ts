@@ -20,7 +20,7 @@ import { defaultRunsDir, init } from '../track/tracker.js';
 import { bestRun } from '../train/report.js';
 import { describeUnusable } from '../train/experiment.js';
 import { ensembleOf, runLoso, sharedNoise } from '../train/loso.js';
-import { checkToken, MIN_TOKEN_LENGTH, startDashboard, type Dashboard } from '../track/server.js';
+import { MIN_TOKEN_LENGTH, startDashboard, type Dashboard } from '../track/server.js';
 import { parseOverrides, parseVariation, resolveConfig, type ConfigInput, type SpecnetConfig } from '../config.js';
 import { evaluateDataset, loadTrainedModel, predictFiles } from '../train/predict.js';
 
@@ -338,9 +338,8 @@ program.command('dashboard')
   .option('--allowed-hosts <names>', 'host names besides localhost that the page may be reached by, comma-separated (e.g. the name of a reverse proxy in front of it)')
   .action(async (o: { runsDir: string; host: string; port: number; token?: string; allowedHosts?: string }) => {
     const dir = resolve(o.runsDir);
-    if (o.token !== undefined) checkToken(o.token);
-    if (!existsSync(join(dir, 'specnet.db'))) console.error(`specnet dashboard: ${dir} holds no runs database yet: a new, empty one is created there (is --runs-dir right? runs are recorded in ./runs by default)`);
     const d = await startDashboard({ dir, host: o.host, port: o.port, token: o.token, allowedHosts: o.allowedHosts?.split(',').map((h) => h.trim()).filter(Boolean) });
+    if (d.created) console.error(`specnet dashboard: ${dir} held no runs database: a new, empty one was created there (is --runs-dir right? runs are recorded in ./runs by default)`);
     if (d.readonly) console.error(`specnet dashboard: ${dir} is read-only here: showing its runs without the Stop button's effect (stop requests are refused)`);
     console.log(`specnet dashboard on ${dashUrl(d)}`);
     if (d.token && !o.token) console.log(`access token (shown once): ${d.token}`);

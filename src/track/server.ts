@@ -39,6 +39,8 @@ export interface Dashboard {
   url: string; token: string | null; server: Server;
   /** The runs folder could only be opened read-only (stop requests are refused). */
   readonly: boolean;
+  /** The runs folder had no database: a new, empty one was created. */
+  created: boolean;
   close(): Promise<void>;
 }
 
@@ -126,7 +128,8 @@ export function historyCsv(rows: HistoryRow[]): string {
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const host = o.host ?? '127.0.0.1';
   if (o.token !== undefined) checkToken(o.token);
-  const token = isLoopback(host) ? (o.token ?? null) : (o.token ?? randomBytes(18).toString('base64url'));
+  const boundLoopback = isLoopback(host);
+  const token = boundLoopback ? (o.token ?? null) : (o.token ?? randomBytes(18).toString('base64url'));
   const allowed = new Set((o.allowedHosts ?? []).map(hostName).filter(Boolean));
   const store = new Store(o.dir, { readonly: true });
   const root = resolve(o.dir);
@@ -145,7 +148,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   };
 
   const server = createServer((req, res) => {
-    const foreign = refuseForeignHost(req, isLoopback(host), allowed);
+    const foreign = refuseForeignHost(req, boundLoopback, allowed);
     if (foreign) return send(res, foreign.code, JSON.stringify({ error: foreign.error }));
     let url: URL;
     try { url = new URL(req.url ?? '/', 'http://x'); } catch { return send(res, 400, JSON.stringify({ error: 'bad request URL' })); }
@@ -233,7 +236,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const addr = server.address() as AddressInfo;
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
-    url: `http://${shown}:${addr.port}/`, token, server, readonly: store.readonly,
+    url: `http://${shown}:${addr.port}/`, token, server, readonly: store.readonly, created: store.created,
     close: () => new Promise<void>((ok) => {
       clearInterval(poll);
       for (const c of clients) c.end();

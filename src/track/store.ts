@@ -100,6 +100,8 @@ export class Store {
   readonly path: string;
   /** Opened read-only (a runs folder without write access, e.g. a copy on a read-only share): stop requests are refused. */
   readonly readonly: boolean;
+  /** This call created the database (the runs folder had none). */
+  readonly created: boolean;
   /**
    * `readonly: true` (the dashboard): opens with write access when the folder allows it (stop
    * requests write), else read-only, and then never turns on WAL or migrates. The writer
@@ -108,6 +110,7 @@ export class Store {
   constructor(root: string, o: { readonly?: boolean } = {}) {
     this.root = root;
     this.path = join(root, 'specnet.db');
+    this.created = !existsSync(this.path);
     const fail = (e: unknown, doing: string): never => {
       throw new StoreError(`${this.path}: cannot ${doing} the runs database (${errorMessage(e)})${hint(e)}`);
     };

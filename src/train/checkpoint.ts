@@ -48,7 +48,11 @@ const metaSchema = (models: string[]) => z.looseObject({
 
 /** Read only the metadata of a checkpoint (e.g. to build the right model before loading it); validated, naming the file and key. */
 export function readCheckpointMeta(path: string): CheckpointMeta {
-  const metadata = readSafetensorsMetadata(path);
+  return checkpointMetaOf(path, readSafetensorsMetadata(path));
+}
+
+/** The specnet metadata in a safetensors file's metadata, validated by {@link metaSchema}. */
+function checkpointMetaOf(path: string, metadata: Record<string, string>): CheckpointMeta {
   if (metadata.format !== 'specnet-checkpoint-v1' || !metadata.meta) throw new CheckpointError(`${path}: not a specnet checkpoint (no specnet metadata)`);
   let raw: unknown;
   try { raw = JSON.parse(metadata.meta); } catch (e) { throw new CheckpointError(`${path}: corrupt checkpoint metadata (${(e as Error).message})`); }
@@ -70,8 +74,8 @@ function optimizerMeta(path: string, text: string): { kind: string; scalars: Rec
  * changing nothing, a file of another model, missing/unexpected/mis-shaped keys.
  */
 export function loadCheckpoint(path: string, model: Module, expectModel: string, optimizer?: Optimizer): CheckpointMeta {
-  const meta = readCheckpointMeta(path);
   const { tensors, metadata } = loadSafetensors(path);
+  const meta = checkpointMetaOf(path, metadata);
   if (meta.model !== expectModel) throw new CheckpointError(`${path}: a checkpoint of model '${meta.model}', not '${expectModel}'`);
   const opt = optimizer && metadata.optimizer ? optimizerMeta(path, metadata.optimizer) : null;
   if (optimizer && opt && opt.kind !== optimizer.constructor.name) throw new CheckpointError(`${path}: optimizer state of ${opt.kind}, not ${optimizer.constructor.name}`);
