@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { checkToken, hostName, startDashboard } from '../../src/track/server.js';
 import { init } from '../../src/track/tracker.js';
+import { Store } from '../../src/track/store.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const tmp = () => mkdtempSync(join(tmpdir(), 'specnet-doors-'));
@@ -89,24 +90,38 @@ test('with a token on any address: no token is 401, a foreign Origin cannot writ
 });
 
 test('a read-only runs folder is served read-only: the runs are listed, a stop is refused with 409', async (t) => {
-  const dir = tmp();
-  const run = init({ dir, name: 'done' });
-  run.log({ loss: 1 }, 1);
-  run.finish();
-  chmodSync(dir, 0o555);
-  for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o444);
+  // root ignores permission bits: it runs the child without the capabilities that let it (CAP_DAC_OVERRIDE and
+  // CAP_DAC_READ_SEARCH), so the bits bind it as they bind any user, and it can still read the checkout it owns
   const root = process.getuid?.() === 0;
-  if (root && !existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')) { t.skip('root without runuser: permissions do not bind root'); return; }
-  // root ignores permissions: open it as nobody, in a child process
-  const script = `import('${new URL('../../src/track/server.js', import.meta.url).href}').then(async (m) => {
-    const d = await m.startDashboard({ dir: ${JSON.stringify(dir)}, port: 0 });
-    const runs = await (await fetch(d.url + 'api/runs')).json();
-    const stop = await fetch(d.url + 'api/runs/' + runs[0].id + '/stop', { method: 'POST', headers: { 'x-specnet': '1' } });
-    console.log(JSON.stringify({ readonly: d.readonly, runs: runs.length, stop: stop.status }));
-    await d.close();
-  })`;
-  const cmd = root ? ['runuser', ['-u', 'nobody', '--', process.execPath, '--input-type=module', '-e', script]] as const : [process.execPath, ['--input-type=module', '-e', script]] as const;
-  const out = execFileSync(cmd[0], [...cmd[1]], { encoding: 'utf8', timeout: 30_000 });
-  assert.deepEqual(JSON.parse(out.trim().split('\n').pop()!), { readonly: true, runs: 1, stop: 409 });
-  chmodSync(dir, 0o755);
+  if (root && !existsSync('/usr/bin/setpriv')) { t.skip('root without setpriv: permissions do not bind root'); return; }
+  // two folders: one closed by its last writer (no -wal/-shm: SQLite cannot open it read-only in place), and one
+  // whose writer still has it open (-wal and -shm present: SQLite opens it, silently read-only)
+  for (const writerOpen of [false, true]) {
+    const dir = tmp();
+    const writer = new Store(dir);
+    const run = init({ dir, name: 'done' });
+    run.log({ loss: 1 }, 1);
+    run.finish();
+    if (!writerOpen) writer.close();
+    assert.equal(existsSync(join(dir, 'specnet.db-shm')), writerOpen, 'the case this loop means to test');
+    chmodSync(dir, 0o555);
+    for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o444);
+    const script = `import('${new URL('../../src/track/server.js', import.meta.url).href}').then(async (m) => {
+      const d = await m.startDashboard({ dir: ${JSON.stringify(dir)}, port: 0 });
+      const runs = await (await fetch(d.url + 'api/runs')).json();
+      const stop = await fetch(d.url + 'api/runs/' + runs[0].id + '/stop', { method: 'POST', headers: { 'x-specnet': '1' } });
+      console.log(JSON.stringify({ readonly: d.readonly, runs: runs.length, stop: stop.status }));
+      await d.close();
+    })`;
+    const node = [process.execPath, '--input-type=module', '-e', script];
+    const [cmd, ...args] = root ? ['/usr/bin/setpriv', '--bounding-set=-dac_override,-dac_read_search', '--', ...node] : node;
+    try {
+      const out = execFileSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
+      assert.deepEqual(JSON.parse(out.trim().split('\n').pop()!), { readonly: true, runs: 1, stop: 409 }, writerOpen ? 'writer open' : 'writer closed');
+    } finally {
+      chmodSync(dir, 0o755);
+      for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644);
+      if (writerOpen) writer.close();
+    }
+  }
 });
